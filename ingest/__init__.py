@@ -1,0 +1,30 @@
+"""Ingest: HTML event pages (files, folders or a site) into Event records.
+
+Imports neither whoosh nor flask: the search and web layers build on these records.
+"""
+
+from ingest.crawl import CrawlError, crawl, iter_crawl
+from ingest.load import LoadResult, find_pages, iter_directory, load_directory, load_file
+from ingest.model import Event, Listing, NotAnEvent, ParseError, RelatedLink, Section, Skipped
+from ingest.parse import MAX_PAGE_BYTES, parse_event, slugify
+
+__all__ = [
+    "MAX_PAGE_BYTES",
+    "CrawlError",
+    "Event",
+    "Listing",
+    "LoadResult",
+    "NotAnEvent",
+    "ParseError",
+    "RelatedLink",
+    "Section",
+    "Skipped",
+    "crawl",
+    "find_pages",
+    "iter_crawl",
+    "iter_directory",
+    "load_directory",
+    "load_file",
+    "parse_event",
+    "slugify",
+]

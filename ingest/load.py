@@ -1,0 +1,92 @@
+"""Read event pages from a folder: every .html/.htm file below it."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.model import Event, Listing, NotAnEvent, ParseError, Skipped
+from ingest.parse import MAX_PAGE_BYTES, parse_event
+
+log = logging.getLogger(__name__)
+
+PAGE_SUFFIXES = (".html", ".htm")
+
+Outcome = Event | Skipped | Listing
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a folder or a site gave: events, pages skipped with reasons, listing pages."""
+
+    events: tuple[Event, ...]
+    skipped: tuple[Skipped, ...]
+    listings: tuple[Listing, ...]
+
+    @classmethod
+    def collect(cls, outcomes: Iterable[Outcome]) -> LoadResult:
+        """Sort a stream of outcomes into a result."""
+        events, skipped, listings = [], [], []
+        for outcome in outcomes:
+            {Event: events, Skipped: skipped, Listing: listings}[type(outcome)].append(outcome)
+        return cls(tuple(events), tuple(skipped), tuple(listings))
+
+
+def find_pages(path: str | os.PathLike) -> list[Path]:
+    """Every page file below ``path`` (or ``path`` itself if it is a file), sorted."""
+    root = Path(path)
+    if root.is_file():
+        return [root]
+    if not root.is_dir():
+        raise FileNotFoundError(f"no such file or folder: {root}")
+    return sorted(
+        p for p in root.rglob("*")
+        if p.suffix.lower() in PAGE_SUFFIXES and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
+def load_file(path: str | os.PathLike) -> Outcome:
+    """Parse one page file; a page that cannot be parsed comes back as Skipped."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_PAGE_BYTES:
+            return Skipped(str(path), f"page too large: {size:,} bytes (cap {MAX_PAGE_BYTES:,})")
+        data = path.read_bytes()
+    except OSError as exc:
+        return Skipped(str(path), f"unreadable: {exc.strerror or exc}")
+    try:
+        return parse_event(data, path.resolve().as_uri())
+    except NotAnEvent as exc:
+        return Listing(str(path), exc.links)
+    except ParseError as exc:
+        return Skipped(str(path), str(exc))
+    except RecursionError:
+        return Skipped(str(path), "markup nested too deeply to parse")
+
+
+def iter_directory(path: str | os.PathLike, *, workers: int = 1) -> Iterator[Outcome]:
+    """Parse every page below ``path``, yielding outcomes in file order.
+
+    With ``workers`` > 1 pages are parsed in that many processes.
+    """
+    pages = find_pages(path)
+    if workers > 1 and len(pages) > 50:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            yield from pool.map(load_file, pages, chunksize=16)
+    else:
+        for page in pages:
+            yield load_file(page)
+
+
+def load_directory(path: str | os.PathLike, *, workers: int = 1) -> LoadResult:
+    """Parse every .html/.htm page below a folder.
+
+    :raises FileNotFoundError: the folder does not exist.
+    """
+    return LoadResult.collect(iter_directory(path, workers=workers))

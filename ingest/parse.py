@@ -1,0 +1,542 @@
+"""Turn one HTML event page into an :class:`Event`. Pure: no file or network I/O.
+
+Pages in our own format (``corpus/README.md``) are read through their classes; any other
+page is read through its headings, the way a reader skims it: the title from ``h1``, the
+narrative as the text between headings, and the special headings (Key Figures, Lasting
+Impact, Related Events) picked out by their wording.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag, UnicodeDammit, XMLParsedAsHTMLWarning
+
+from ingest.model import Event, NotAnEvent, ParseError, RelatedLink, Section
+
+#: Pages larger than this are refused rather than parsed (bytes of HTML).
+MAX_PAGE_BYTES = 5_000_000
+
+#: The BeautifulSoup tree builder, chosen by bench/parse_speed.py (docs/performance.md).
+PARSER = "lxml"
+
+_JUNK_TAGS = (
+    "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object",
+    "embed", "form", "button", "select", "input", "textarea", "nav", "footer", "aside",
+)
+# Wikipedia and similar sites: chrome, navigation boxes, citations and edit links.
+_JUNK_SELECTORS = (
+    ".mw-editsection", ".mw-jump-link", "#toc", ".toc", ".navbox", ".vertical-navbox",
+    ".sidebar", ".infobox", ".metadata", ".hatnote", ".reflist", ".references",
+    ".mw-references-wrap", "sup.reference", ".reference", "#siteSub", "#contentSub",
+    ".printfooter", "#catlinks", ".catlinks", ".mw-cite-backlink", ".noprint",
+    ".shortdescription", ".ambox", "[role=navigation]", "[role=contentinfo]",
+    "[aria-hidden=true]", "[hidden]", ".site-nav", ".skip-link", ".breadcrumb",
+    ".breadcrumbs", ".cookie-banner",
+)
+_BLOCK_TAGS = frozenset(
+    "address article blockquote br dd details dialog div dl dt fieldset figcaption figure "
+    "footer h1 h2 h3 h4 h5 h6 header hr li main ol p pre section summary table tbody td "
+    "tfoot th thead tr ul caption".split()
+)
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+_YEAR = re.compile(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?![\d.,]*\d)")
+_DATE_META = (
+    "article:published_time", "og:published_time", "date", "dc.date", "dcterms.date",
+    "dc.date.issued", "citation_date", "citation_publication_date", "pubdate",
+    "publish-date", "event:year",
+)
+_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")
+_CATEGORY_CLASS = re.compile(r"(^|[-_])(category|categories|badge|topic|genre|kind)([-_]|$)")
+_TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\u00b7\u2022:-]\s+")
+
+# Special headings, matched on their wording (lower case, punctuation dropped).
+_FIGURES = re.compile(r"^(key |notable |main |principal )?(figures|people|persons|players)"
+                      r"( involved)?$|^who was involved$|^key figures and people$")
+_IMPACT = re.compile(r"^(lasting |long.term |historical )?(impact|legacy|significance)"
+                     r"( and legacy)?$|^why it (still )?matters$|^aftermath$")
+_RELATED = re.compile(r"^(related|see also|related events|related articles|related stories"
+                      r"|more events|further events|similar events)$")
+_DROPPED = re.compile(r"^(references|external links|notes|further reading|bibliography"
+                      r"|sources|citations|footnotes|works cited|notes and references"
+                      r"|contents|navigation menu)$")
+
+
+def parse_event(html: str | bytes, url: str, *, encoding: str | None = None) -> Event:
+    """Parse one event page into an Event.
+
+    :param html: the page, as text or as bytes in any encoding (declared, BOM or detected).
+    :param url: where the page lives; relative links are resolved against it.
+    :param encoding: an encoding known from outside the page (an HTTP header), tried first.
+    :raises NotAnEvent: the page is a listing of events (its links are on the exception).
+    :raises ParseError: the page cannot be read as an event; the message says why.
+    """
+    soup = _soup(html, encoding)
+    page = _Page(soup, url)
+    return page.event()
+
+
+def slug_from_url(url: str) -> str:
+    """The slug an event at this URL gets: the last path segment, without extension."""
+    path = unquote(urlsplit(url).path).rstrip("/")
+    name = path.rsplit("/", 1)[-1]
+    name = re.sub(r"\.(html?|php|aspx?)$", "", name, flags=re.IGNORECASE)
+    if name.lower() in ("", "index", "default"):
+        name = path.rsplit("/", 2)[-2] if path.count("/") >= 2 else ""
+    return slugify(name)
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII words joined by hyphens: ``Mistral 7B!`` -> ``mistral-7b``."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+
+
+def normalize_space(text: str) -> str:
+    """Collapse runs of white space (including non-breaking) to one space."""
+    return " ".join(text.split())
+
+
+def decode_html(data: bytes, encoding: str | None = None) -> str:
+    """Decode page bytes: known encoding, BOM, declared charset, then detection."""
+    if not data.strip():
+        raise ParseError("empty page")
+    if b"\x00" in data[:4096] and not data.startswith(_BOMS):
+        raise ParseError("not HTML: binary content")
+    hints = [encoding] if encoding else []
+    with warnings.catch_warnings():
+        # Replacement characters are reported below, as binary content or not at all.
+        warnings.simplefilter("ignore", UnicodeWarning)
+        dammit = UnicodeDammit(data, known_definite_encodings=hints, is_html=True)
+    if dammit.unicode_markup is None:
+        raise ParseError("undecodable: no encoding fits the bytes")
+    text = dammit.unicode_markup
+    # A page declared as Latin-1 is almost always Windows-1252 in practice (as browsers do).
+    if dammit.original_encoding in ("iso-8859-1", "latin-1", "ascii") and re.search(
+        "[\x80-\x9f]", text
+    ):
+        text = data.decode("windows-1252", errors="replace")
+    return text
+
+
+def _soup(html: str | bytes, encoding: str | None) -> BeautifulSoup:
+    size = len(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
+    if size > MAX_PAGE_BYTES:
+        raise ParseError(f"page too large: {size:,} bytes (cap {MAX_PAGE_BYTES:,})")
+    text = decode_html(html, encoding) if isinstance(html, bytes) else html
+    if not text.strip():
+        raise ParseError("empty page")
+    if "\x00" in text[:4096]:
+        raise ParseError("not HTML: binary content")
+    if not re.search(r"<\s*(html|head|body|title|h1|p|div|article|main)\b", text, re.I):
+        raise ParseError("not HTML: no HTML elements found")
+    with warnings.catch_warnings():
+        # An XHTML page with an XML declaration is still a page we can read as HTML.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        return BeautifulSoup(text, PARSER)
+
+
+@dataclass
+class _Bucket:
+    """The text and elements between one heading and the next."""
+
+    kind: str  # intro, section, figures, impact, related, dropped
+    heading: str = ""
+    anchor: str = ""
+    level: int = 2
+    strings: list[str] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
+
+    def text(self) -> str:
+        return _tidy("".join(self.strings))
+
+
+class _Page:
+    def __init__(self, soup: BeautifulSoup, url: str) -> None:
+        self.soup = soup
+        self.url = url
+        self._head_title = self._text_of(soup.title) if soup.title else ""
+        self._meta = _meta_tags(soup)
+        self._canonical = _canonical(soup, url)
+        # A saved copy of a web page: its links mean what they meant on the site.
+        self.base = self._canonical if url.startswith("file:") else url
+        self._clean()
+        self.root = self._content_root()
+        self.h1 = self.root.find("h1") or soup.find("h1")
+
+    # -- cleaning and structure -------------------------------------------------------
+
+    def _clean(self) -> None:
+        for comment in self.soup.find_all(string=lambda s: isinstance(s, Comment)):
+            comment.extract()
+        for tag in self.soup.find_all(_JUNK_TAGS):
+            tag.decompose()
+        body = self.soup.body or self.soup
+        for selector in _JUNK_SELECTORS:
+            for tag in body.select(selector):
+                tag.decompose()
+        # A site header (banner) holds navigation, unless it is the article's own header.
+        for header in body.find_all("header"):
+            if not header.find("h1") and not header.find_parent(["article", "main"]):
+                header.decompose()
+        # Block elements separate words even where the markup runs them together.
+        for tag in body.find_all(_BLOCK_TAGS):
+            tag.insert_before("\n")
+            tag.append("\n")
+
+    def _content_root(self) -> Tag:
+        body = self.soup.body or self.soup
+        for selector in ("article.event", "[role=main]", "main", "#mw-content-text",
+                         "#content", "article"):
+            found = body.select_one(selector)
+            if found is not None and _words(found.get_text(" ")) >= 20:
+                return found
+        return body
+
+    # -- the record ---------------------------------------------------------------------
+
+    def event(self) -> Event:
+        title = self.title()
+        if not title:
+            if listing := self._listing_links():
+                raise NotAnEvent(f"listing page ({len(listing)} links), not an event", listing)
+            raise ParseError("no title: no h1, og:title or <title>")
+        marked = self._marked_listing()
+        buckets = self._buckets()
+        sections = tuple(
+            Section(b.heading, b.anchor, b.text())
+            for b in buckets
+            if b.kind == "section" and b.text()
+        )
+        if marked or (not sections and (listing := self._listing_links())):
+            links = marked if marked else listing
+            raise NotAnEvent(f"listing page ({len(links)} links), not an event", links)
+        intro = next((b for b in buckets if b.kind == "intro"), None)
+        summary = self.summary(intro)
+        if intro is not None:
+            rest = _tidy(intro.text().replace(summary, "", 1)) if summary else intro.text()
+            if _words(rest) >= 8:
+                sections = (Section("Introduction", "", rest), *sections)
+        if not sections and not summary:
+            raise ParseError("no text: the page has a title but no narrative")
+        slug = self._slug(title)
+        return Event(
+            slug=slug,
+            url=self._canonical,
+            title=title,
+            year=self.year(),
+            category=self.category(),
+            summary=summary,
+            sections=sections,
+            figures=self.figures(buckets),
+            impact=" ".join(b.text() for b in buckets if b.kind == "impact").strip(),
+            related=self.related(buckets, slug),
+        )
+
+    def _slug(self, title: str) -> str:
+        article = self.soup.select_one("article[data-slug]")
+        if article is not None and slugify(article["data-slug"]):
+            return slugify(article["data-slug"])
+        return slug_from_url(self._canonical) or slugify(title)
+
+    def title(self) -> str:
+        if self.h1 is not None and (text := self._text_of(self.h1)):
+            return text
+        og = self._meta.get("og:title", "")
+        if og:
+            return _strip_site_name(_plain(og))
+        return _strip_site_name(_plain(self._head_title))
+
+    def year(self) -> int | None:
+        tag = self.soup.select_one("time.event-year") or self._near_title("time")
+        if tag is not None and (found := _time_year(tag)):
+            return found
+        for name in _DATE_META:
+            if found := _year_in(self._meta.get(name, "")):
+                return found
+        for element in self._title_neighbours():
+            if found := _year_in(element.get_text(" ")):
+                return found
+        if self.h1 is not None and (found := _year_in(self._text_of(self.h1))):
+            return found
+        # A date in the opening text, before the first section (never a related card's).
+        first = self.root.find("time")
+        if first is not None and first.find_previous(_HEADINGS) is None:
+            return _time_year(first)
+        return None
+
+    def category(self) -> str | None:
+        tag = self.soup.select_one(".event-meta .event-category, header .event-category")
+        if tag is None:
+            tag = self._near_title(
+                lambda t: isinstance(t, Tag)
+                and any(_CATEGORY_CLASS.search(c) for c in t.get("class", []))
+            )
+        if tag is not None:
+            text = _tidy(tag.get_text(" "))
+            if text and len(text) <= 40 and not re.search(r"\d", text):
+                return text
+        section = self._meta.get("article:section", "")
+        return _plain(section) or None
+
+    def summary(self, intro: _Bucket | None) -> str:
+        tag = self.soup.select_one(".event-summary")
+        if tag is not None:
+            return self._text_of(tag)
+        if intro is not None:
+            for element in intro.tags:
+                if element.name == "p" and _words(text := self._text_of(element)) >= 8:
+                    return text
+        return _plain(self._meta.get("description") or self._meta.get("og:description", ""))
+
+    def figures(self, buckets: list[_Bucket]) -> tuple[str, ...]:
+        names: list[str] = [self._text_of(t) for t in self.soup.select(".figure")]
+        if not names:
+            for bucket in buckets:
+                if bucket.kind == "figures":
+                    names.extend(_names_in(bucket, self._text_of))
+        seen: dict[str, None] = {}
+        for name in names:
+            if name and len(name) <= 80:
+                seen.setdefault(name, None)
+        return tuple(seen)
+
+    def related(self, buckets: list[_Bucket], own_slug: str) -> tuple[RelatedLink, ...]:
+        links: dict[str, RelatedLink] = {}
+        for bucket in buckets:
+            if bucket.kind != "related":
+                continue
+            for a in [t for t in bucket.tags if t.name == "a" and t.get("href")]:
+                url = urljoin(self.base, a["href"]).split("#", 1)[0]
+                if not url.startswith(("http:", "https:", "file:")) or url in links:
+                    continue
+                slug = slug_from_url(url)
+                if not slug or slug == own_slug:
+                    continue
+                card = _card_of(a)
+                title = _related_title(a, card, self._text_of)
+                if not title:
+                    continue
+                year_tag = card.find("time")
+                year = _year_in(year_tag.get("datetime", "")) if year_tag else None
+                year = year or _year_in(_tidy(card.get_text(" ")).replace(title, ""))
+                links[url] = RelatedLink(title=title, url=url, slug=slug, year=year)
+        return tuple(links.values())
+
+    # -- headings to buckets ------------------------------------------------------------
+
+    def _buckets(self) -> list[_Bucket]:
+        """Split the content root's text at its headings, in document order."""
+        headings = [h for h in self.root.find_all(_HEADINGS)]
+        ordinary = [h for h in headings if _heading_kind(self._text_of(h)) == "section"]
+        level = min((int(h.name[1]) for h in ordinary), default=2)
+        current = _Bucket("intro")
+        buckets = [current]
+        skip: set[int] = set()
+        for tag in (self.h1, self.soup.select_one(".event-summary"),
+                    self.soup.select_one(".event-meta")):
+            if tag is not None:
+                skip.update(id(s) for s in tag.find_all(string=True))
+        started = self.h1 is None or self.h1.find_parent() is None or not self._in_root(self.h1)
+        for node in self.root.descendants:
+            if isinstance(node, Tag):
+                if node is self.h1:
+                    started = True
+                    continue
+                if node.name in _HEADINGS and (text := self._text_of(node)):
+                    kind = _heading_kind(text)
+                    heading_level = int(node.name[1])
+                    if kind != "section" or heading_level <= level:
+                        current = _Bucket(kind, text, self._anchor(node, text), heading_level)
+                        buckets.append(current)
+                        skip.update(id(s) for s in node.find_all(string=True))
+                        started = True
+                        continue
+                current.tags.append(node)
+            elif isinstance(node, NavigableString) and started and id(node) not in skip:
+                current.strings.append(str(node))
+        return buckets
+
+    def _anchor(self, heading: Tag, text: str) -> str:
+        if heading.get("id"):
+            return heading["id"]
+        inner = heading.find(id=True)
+        if inner is not None:
+            return inner["id"]
+        parent = heading.parent
+        if parent is not None and parent.get("id") and parent.name in ("section", "div"):
+            return parent["id"]
+        return slugify(text)
+
+    def _in_root(self, tag: Tag) -> bool:
+        return any(parent is self.root for parent in tag.parents)
+
+    # -- listings -----------------------------------------------------------------------
+
+    def _marked_listing(self) -> tuple[str, ...]:
+        marker = self.soup.select_one("[data-page=listing], .timeline-listing")
+        return self._links(self.soup) if marker is not None else ()
+
+    def _listing_links(self) -> tuple[str, ...]:
+        """Links, if the page is mostly links (a timeline, an index), else nothing."""
+        links = self._links(self.root)
+        if len(links) < 5:
+            return ()
+        link_words = sum(_words(a.get_text(" ")) for a in self.root.find_all("a"))
+        return links if link_words >= 0.5 * _words(self.root.get_text(" ")) else ()
+
+    def _links(self, root: Tag) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for a in root.find_all("a", href=True):
+            url = urljoin(self.url, a["href"]).split("#", 1)[0]
+            if url.startswith(("http:", "https:", "file:")) and url != self.url:
+                seen.setdefault(url, None)
+        return tuple(seen)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _near_title(self, match) -> Tag | None:
+        for element in self._title_neighbours():
+            if _matches(element, match):
+                return element
+            found = element.find(match)
+            if found is not None:
+                return found
+        return None
+
+    def _title_neighbours(self) -> list[Tag]:
+        """The elements beside the title: its siblings, then its parent's siblings."""
+        if self.h1 is None:
+            return []
+        near: list[Tag] = []
+        for anchor in (self.h1, self.h1.parent):
+            if anchor is None:
+                continue
+            near.extend(t for t in anchor.find_previous_siblings(limit=3) if isinstance(t, Tag))
+            near.extend(t for t in anchor.find_next_siblings(limit=2) if isinstance(t, Tag))
+        return [
+            t for t in near
+            if t.name not in _HEADINGS and t.name != "h1" and len(self._text_of(t)) <= 80
+        ]
+
+    @staticmethod
+    def _text_of(tag: Tag) -> str:
+        return _tidy(tag.get_text())
+
+
+def _matches(tag: Tag, match) -> bool:
+    return match(tag) if callable(match) else tag.name == match
+
+
+def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        key = (tag.get("property") or tag.get("name") or tag.get("itemprop") or "").lower()
+        if key and tag.get("content") and key not in meta:
+            meta[key] = tag["content"]
+    return meta
+
+
+def _canonical(soup: BeautifulSoup, url: str) -> str:
+    link = soup.find("link", rel="canonical", href=True)
+    if link is not None:
+        canonical = urljoin(url, link["href"])
+        if urlsplit(canonical).scheme in ("http", "https", "file"):
+            return canonical.split("#", 1)[0]
+    return url.split("#", 1)[0]
+
+
+def _heading_kind(text: str) -> str:
+    key = re.sub(r"[^a-z ]+", "", text.lower().replace("-", " ")).strip()
+    key = " ".join(key.split())
+    if _FIGURES.match(key):
+        return "figures"
+    if _IMPACT.match(key):
+        return "impact"
+    if _RELATED.match(key):
+        return "related"
+    if _DROPPED.match(key):
+        return "dropped"
+    return "section"
+
+
+def _names_in(bucket: _Bucket, text_of) -> list[str]:
+    """Person names under a Key Figures heading: a list, a run of inline elements, or text."""
+    items = [t for t in bucket.tags if t.name in ("li", "dt")]
+    if items:
+        return [_strip_role(text_of(t)) for t in items]
+    containers = [t for t in bucket.tags if t.name in _BLOCK_TAGS and t.name != "br"]
+    for container in containers:
+        children = [c for c in container.children if isinstance(c, Tag) and text_of(c)]
+        loose = "".join(str(c) for c in container.children if isinstance(c, NavigableString))
+        if len(children) >= 2 and not re.sub(r"[\s,;·•|/]+|\band\b", "", loose):
+            return [_strip_role(text_of(c)) for c in children]
+    text = bucket.text()
+    parts = re.split(r"\s*(?:[,;·•|]|\band\b|\n)\s*", text)
+    return [_strip_role(p) for p in parts if p.strip()]
+
+
+def _strip_role(name: str) -> str:
+    """``Yann LeCun — AI scientist`` -> ``Yann LeCun``; ``Turing (1912–1954)`` -> ``Turing``."""
+    name = re.split(r"\s+[\u2013\u2014:-]\s+|\s*\(", name, maxsplit=1)[0]
+    return name.strip(" ,;.")
+
+
+def _card_of(a: Tag) -> Tag:
+    """The card a related link sits in: its list item or box, else the link itself."""
+    for parent in a.parents:
+        if parent.name in ("li", "article", "dd", "tr") or (
+            parent.name == "div" and len(parent.find_all("a", href=True)) == 1
+        ):
+            return parent
+        if parent.name in ("ul", "ol", "section", "main", "body"):
+            break
+    return a
+
+
+def _related_title(a: Tag, card: Tag, text_of) -> str:
+    for scope in (a, card):
+        found = scope.select_one(".related-title, [class*=title], h3, h4, h5, strong")
+        if found is not None and (text := text_of(found)):
+            return text
+    text = text_of(a)
+    # A link that reads "2023 Model Mistral 7B" or "Mistral 7B (2023)": drop year and kind.
+    text = re.sub(r"\(\s*\d{4}\s*\)|^\s*\d{4}\b\s*", "", text).strip(" -–—·|,")
+    return text
+
+
+def _strip_site_name(title: str) -> str:
+    parts = _TITLE_SEPARATORS.split(title)
+    return parts[0].strip() if len(parts) > 1 and parts[0].strip() else title.strip()
+
+
+def _plain(text: str) -> str:
+    """Text that may hold markup (a <title> with a <script> in it) as plain words."""
+    if "<" in text:
+        fragment = BeautifulSoup(text, "html.parser")
+        for tag in fragment.find_all(_JUNK_TAGS):
+            tag.decompose()
+        text = fragment.get_text(" ")
+    return _tidy(text)
+
+
+def _tidy(text: str) -> str:
+    text = normalize_space(text.replace("\u00ad", ""))
+    return re.sub(r"\s+([,.;:!?)\]])", r"\1", text)
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _time_year(tag: Tag) -> int | None:
+    return _year_in(tag.get("datetime", "")) or _year_in(tag.get_text())
+
+
+def _year_in(text: str) -> int | None:
+    match = _YEAR.search(text or "")
+    return int(match.group(1)) if match else None
