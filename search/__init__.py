@@ -1,1 +1,25 @@
-"""Search: the Whoosh index, the query language and the typed results. The only user of whoosh."""
+"""Search: the Whoosh index, the query language and typed results. The only user of whoosh.
+
+    from search import open_index
+    index = open_index("var/index")
+    results = index.search("Mistral efficiency", year=(2020, 2025))
+"""
+
+from search.errors import IndexLocked, IndexNotFound, IndexOutdated, QueryError, SearchError
+from search.index import EventIndex, create_index, open_index
+from search.results import Hit, SearchResults, SectionHit, UpdateReport
+
+__all__ = [
+    "EventIndex",
+    "Hit",
+    "IndexLocked",
+    "IndexNotFound",
+    "IndexOutdated",
+    "QueryError",
+    "SearchError",
+    "SearchResults",
+    "SectionHit",
+    "UpdateReport",
+    "create_index",
+    "open_index",
+]

@@ -21,3 +21,25 @@ def corpus_dir() -> Path:
 @pytest.fixture(scope="session")
 def pages_dir() -> Path:
     return PAGES
+
+
+@pytest.fixture(scope="session")
+def corpus_events():
+    from ingest import load_directory
+
+    return load_directory(CORPUS).events
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory, corpus_events):
+    """A real Whoosh index of the bundled corpus, on disk, shared by read-only tests."""
+    from search import create_index
+
+    index = create_index(tmp_path_factory.mktemp("corpus-index"))
+    index.update(corpus_events)
+    return index
+
+
+@pytest.fixture
+def index_dir(tmp_path) -> Path:
+    return tmp_path / "index"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import json
 import logging
+import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +23,27 @@ from ingest import (
     iter_crawl,
     iter_directory,
 )
+from ingest.parse import slug_from_url
+from search import (
+    EventIndex,
+    IndexNotFound,
+    IndexOutdated,
+    SearchError,
+    create_index,
+    open_index,
+)
 
 #: The corpus that ships with eventsearch, used when no source is given.
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def default_index_dir() -> Path:
+    """``$EVENTSEARCH_INDEX``, else ``$XDG_DATA_HOME/eventsearch/index``
+    (``~/.local/share/eventsearch/index``)."""
+    if os.environ.get("EVENTSEARCH_INDEX"):
+        return Path(os.environ["EVENTSEARCH_INDEX"])
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "eventsearch" / "index"
 
 
 def is_url(source: str) -> bool:
@@ -68,11 +89,11 @@ def _crawl_with_progress(url: str, label: str,
         click.echo("", err=True)
 
 
-def report_skipped(result: LoadResult) -> None:
-    """List skipped pages with their reasons, and listing pages, on stderr."""
+def report_skipped(result: LoadResult, *, listings: bool = True) -> None:
+    """List skipped pages with their reasons (and listing pages) on stderr."""
     for skipped in result.skipped:
         click.echo(f"skipped {skipped.source}: {skipped.reason}", err=True)
-    for listing in result.listings:
+    for listing in result.listings if listings else ():
         click.echo(f"listing page (links followed, not an event): {listing.source}", err=True)
 
 
@@ -131,6 +152,193 @@ def _echo_event(event: Event) -> None:
     for link in event.related:
         click.echo(f"  → {link.title} ({link.year or '?'}) [{link.slug}]")
     click.echo("")
+
+
+INDEX_OPTION = click.option(
+    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+    default=None, help="Index folder [default: $EVENTSEARCH_INDEX or "
+    "~/.local/share/eventsearch/index].",
+)
+
+
+def _index_dir(index_dir: Path | None) -> Path:
+    return index_dir or default_index_dir()
+
+
+def _open(index_dir: Path | None) -> EventIndex:
+    try:
+        return open_index(_index_dir(index_dir))
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def build_index(sources: list[str], index_dir: Path, *, rebuild: bool = False,
+                delay: float = 1.0, quiet: bool = False):
+    """Parse the sources and bring the index at ``index_dir`` in line with them."""
+    try:
+        index = open_index(index_dir)
+    except IndexNotFound:
+        index = create_index(index_dir)
+        rebuild = True
+    except IndexOutdated as exc:
+        if not quiet:
+            click.echo(f"{exc}; rebuilding it now", err=True)
+        index = create_index(index_dir)
+        rebuild = True
+    workers = min(4, os.cpu_count() or 1)
+    result = read_sources(sources, label="Reading pages", workers=workers, delay=delay)
+    if not quiet:
+        report_skipped(result, listings=False)
+    if not result.events:
+        raise click.ClickException("no event could be parsed from "
+                                   f"{', '.join(sources)}; the index is unchanged")
+    keep = {slug_from_url(s.source) if is_url(s.source) else Path(s.source).stem
+            for s in result.skipped}
+    try:
+        if sys.stderr.isatty() and not quiet:
+            with click.progressbar(length=len(result.events), label="Indexing",
+                                   file=sys.stderr, show_pos=True) as bar:
+                report = index.update(result.events, skipped=len(result.skipped), keep=keep,
+                                      rebuild=rebuild, progress=lambda _: bar.update(1))
+        else:
+            report = index.update(result.events, skipped=len(result.skipped), keep=keep,
+                                  rebuild=rebuild)
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from None
+    return index, report
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@INDEX_OPTION
+@click.option("--rebuild", is_flag=True, help="Rewrite the whole index, not just what changed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the update report as JSON.")
+@DELAY_OPTION
+def index(sources: tuple[str, ...], index_dir: Path | None, rebuild: bool, as_json: bool,
+          delay: float) -> None:
+    """Index event pages from SOURCES (folders, files or site URLs).
+
+    Without SOURCES, indexes the bundled corpus. The index ends up holding exactly the
+    events of SOURCES: new pages are added, changed ones replaced, and events whose pages
+    are gone deleted (a page that merely failed to load this time is kept). Only what
+    changed is written, in one commit: searches never see half an update.
+    """
+    target = _index_dir(index_dir)
+    _, report = build_index(list(sources) or [str(BUNDLED_CORPUS)], target, rebuild=rebuild,
+                            delay=delay)
+    if as_json:
+        keys = ("added", "updated", "deleted", "unchanged", "skipped")
+        click.echo(json.dumps({k: getattr(report, k) for k in keys}))
+        return
+    for note in report.notes:
+        click.echo(note, err=True)
+    click.echo(f"{target}: {report.added} added, {report.updated} updated, "
+               f"{report.deleted} deleted, {report.unchanged} unchanged, "
+               f"{report.skipped} skipped ({report.elapsed_s:.2f} s)")
+
+
+def parse_year_option(value: str | None):
+    """``2023``, ``2020..2024``, ``2020..`` or ``..1990`` as the API's year argument."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"\s*(\d{1,4})?\s*(\.\.)?\s*(\d{1,4})?\s*", value)
+    if not match or not (match.group(1) or match.group(3)):
+        raise click.BadParameter("use a year (2023) or a range (2020..2024, 2020.., ..1990)")
+    start = int(match.group(1)) if match.group(1) else None
+    end = int(match.group(3)) if match.group(3) else None
+    if not match.group(2):
+        return start
+    return (start, end)
+
+
+def terminal_snippet(snippet: str) -> str:
+    """A safe-HTML snippet as terminal text, matched words in bold."""
+    parts = re.split(r"</?mark>", snippet)
+    return "".join(click.style(html.unescape(p), bold=True) if i % 2 else html.unescape(p)
+                   for i, p in enumerate(parts))
+
+
+@cli.command()
+@click.argument("query", default="")
+@INDEX_OPTION
+@click.option("--year", help="A year or a range: 2023, 2020..2024, 2020.., ..1990.")
+@click.option("--category", help="Only events of this category (Model, Research, ...).")
+@click.option("--figure", help="Only events with this person among the key figures.")
+@click.option("--sort", type=click.Choice(["relevance", "year", "-year"]), default="relevance",
+              show_default=True, help="Order of the results.")
+@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="Results per page.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def search(query: str, index_dir: Path | None, year: str | None, category: str | None,
+           figure: str | None, sort: str, page: int, limit: int, as_json: bool) -> None:
+    """Search the index for QUERY (see docs/query-language.md for the syntax)."""
+    index = _open(index_dir)
+    try:
+        results = index.search(query, year=parse_year_option(year), category=category,
+                               figure=figure, sort=sort, page=page, per_page=limit)
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), indent=2, ensure_ascii=False))
+        return
+    shown = f"{results.total} result{'s' if results.total != 1 else ''}"
+    click.echo(f"{shown} ({results.elapsed_ms:.1f} ms), page {results.page} of {results.pages}")
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}")
+    for note in results.notes:
+        click.echo(f"Note: {note}", err=True)
+    for rank, hit in enumerate(results.hits, (results.page - 1) * results.per_page + 1):
+        meta = " · ".join(str(x) for x in (hit.year, hit.category) if x)
+        click.echo("")
+        click.echo(f"{rank}. {click.style(hit.title, bold=True)}  ({meta})  [{hit.slug}]")
+        click.echo(f"   {terminal_snippet(hit.snippet)}")
+        for section in hit.sections:
+            click.echo(f"   § {section.heading} (#{section.anchor})")
+
+
+@cli.command()
+@click.argument("slug")
+@INDEX_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the event as JSON.")
+def show(slug: str, index_dir: Path | None, as_json: bool) -> None:
+    """Show the indexed event SLUG."""
+    event = _open(index_dir).get(slug)
+    if event is None:
+        raise click.ClickException(f"no event {slug!r} in the index")
+    if as_json:
+        click.echo(json.dumps(event.to_dict(), indent=2, ensure_ascii=False))
+        return
+    meta = " · ".join(str(x) for x in (event.year, event.category) if x)
+    click.secho(event.title, bold=True)
+    click.echo(f"{meta}  [{event.slug}]  {event.url}\n")
+    click.echo(f"{event.summary}\n")
+    for section in event.sections:
+        click.secho(section.heading, bold=True)
+        click.echo(f"{section.text}\n")
+    if event.figures:
+        click.echo(f"Key figures: {'; '.join(event.figures)}")
+    if event.impact:
+        click.echo(f"Lasting impact: {event.impact}")
+    for link in event.related:
+        click.echo(f"Related: {link.title} ({link.year or '?'}) [{link.slug}]")
+
+
+@cli.command()
+@INDEX_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+def stats(index_dir: Path | None, as_json: bool) -> None:
+    """Show what the index holds."""
+    numbers = _open(index_dir).stats()
+    if as_json:
+        click.echo(json.dumps(numbers.to_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"index:       {numbers.path} (schema {numbers.schema_version}, "
+               f"generation {numbers.generation}, {numbers.segments} segment(s))")
+    click.echo(f"events:      {numbers.events}, {numbers.first_year} to {numbers.last_year}")
+    click.echo(f"people:      {numbers.figures}")
+    click.echo("categories:  " + ", ".join(f"{c.value} {c.count}" for c in numbers.categories))
+    click.echo(f"size:        {numbers.size_bytes / 1e6:.1f} MB")
 
 
 def main() -> None:

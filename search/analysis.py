@@ -1,0 +1,97 @@
+"""Text analysis: one pipeline for indexing, querying, highlighting and spelling.
+
+Words are runs of letters and digits (an apostrophe ends a word, so ``Mistral's`` is
+``Mistral``); they are lower-cased, accent-folded (``Lacroix`` matches ``Lacroíx``), English
+stop words are dropped and the rest stemmed with Snowball English (``efficiency`` and
+``efficient`` share a stem). The same steps run in :func:`terms` for highlighting, so a
+highlighted word is exactly a word the index matched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+import Stemmer
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.support.charset import accent_map
+
+WORD = re.compile(r"\w+(?:\.?\w+)*")
+
+# The usual English stop list of IR systems (NLTK's, as bm25s uses it), so our ranking is
+# compared like with like in bench/ir.py.
+STOP_WORDS = frozenset("""
+a about above after again against ain all am an and any are aren aren't as at be because
+been before being below between both but by can couldn couldn't d did didn didn't do does
+doesn doesn't doing don don't down during each few for from further had hadn hadn't has
+hasn hasn't have haven haven't having he her here hers herself him himself his how i if in
+into is isn isn't it it's its itself just ll m ma me mightn mightn't more most mustn
+mustn't my myself needn needn't no nor not now o of off on once only or other our ours
+ourselves out over own re s same shan shan't she she's should should've shouldn shouldn't
+so some such t than that that'll the their theirs them themselves then there these they
+this those through to too under until up ve very was wasn wasn't we were weren weren't
+what when where which while who whom why will with won won't wouldn wouldn't y you you'd
+you'll you're you've your yours yourself yourselves
+""".split())
+
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def stem(word: str) -> str:
+    """Snowball English stem of one lower-case word."""
+    return _STEMMER.stemWord(word)
+
+
+def analyzer():
+    """The analyzer of every text field (a module-level function keeps it picklable)."""
+    return (
+        RegexTokenizer(WORD)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(stoplist=STOP_WORDS, minsize=1)
+        | StemFilter(stemfn=stem, cachesize=100_000)
+    )
+
+
+def spelling_analyzer():
+    """Unstemmed words, for spelling corrections and suggestions."""
+    return (
+        RegexTokenizer(WORD)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(stoplist=STOP_WORDS, minsize=2)
+    )
+
+
+def fold(word: str) -> str:
+    """Lower-case and strip accents, as the index does before stemming."""
+    return word.lower().translate(accent_map)
+
+
+@lru_cache(maxsize=200_000)
+def term_of(word: str) -> str | None:
+    """The index term for one word as written, or None for a stop word."""
+    folded = fold(word)
+    if folded in STOP_WORDS:
+        return None
+    return stem(folded)
+
+
+def terms(text: str) -> Iterator[tuple[str, int, int]]:
+    """(index term, start, end) for every indexed word of ``text``: what highlighting marks."""
+    for match in WORD.finditer(text):
+        term = term_of(match.group())
+        if term is not None:
+            yield term, match.start(), match.end()
+
+
+def query_terms(text: str) -> list[str]:
+    """The index terms of a piece of query text, in order."""
+    return [term for term, _, _ in terms(text)]

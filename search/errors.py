@@ -1,0 +1,34 @@
+"""The exceptions of the search layer: one base, a few children."""
+
+from __future__ import annotations
+
+
+class SearchError(Exception):
+    """Base of every error the search layer raises on purpose."""
+
+
+class IndexNotFound(SearchError):
+    """No index at the given path."""
+
+    def __init__(self, path) -> None:
+        super().__init__(f"no index at {path}: build one with `eventsearch index`")
+        self.path = path
+
+
+class IndexOutdated(SearchError):
+    """The index was built by another schema version and must be rebuilt."""
+
+    def __init__(self, path, found, expected: int) -> None:
+        super().__init__(
+            f"the index at {path} was built with schema version {found}, this eventsearch "
+            f"needs {expected}: rebuild it with `eventsearch index --rebuild`"
+        )
+        self.path = path
+
+
+class IndexLocked(SearchError):
+    """Another writer holds the index and did not let go in time."""
+
+
+class QueryError(SearchError, ValueError):
+    """A search parameter is out of range (the query text itself never is an error)."""

@@ -1,0 +1,102 @@
+"""Snippets: escaped text with <mark> around the words that matched, cut around the best
+passage; and the sections of a hit scored against the query."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from html import escape
+
+from search.analysis import terms as text_terms
+
+SNIPPET_CHARS = 240
+_SENTENCE_START = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“‘(])")
+
+
+def best_passage(text: str, weights: dict[str, float],
+                 width: int = SNIPPET_CHARS) -> tuple[float, str]:
+    """(score, snippet) for the best window of ``text``: the most query weight in ``width``.
+
+    The snippet is safe HTML. With no match the score is 0 and the snippet is the
+    opening of the text.
+    """
+    spans = [(term, start, end) for term, start, end in text_terms(text) if term in weights]
+    if not spans:
+        return 0.0, _render(text, 0, width, [])
+    best_score, best_first = -1.0, 0
+    for i, (_, start, _) in enumerate(spans):
+        seen = {term for term, s, _ in spans[i:] if s < start + width}
+        score = sum(weights[t] for t in seen) + 0.01 * sum(
+            1 for _, s, _ in spans[i:] if s < start + width)
+        if score > best_score:
+            best_score, best_first = score, i
+    first_start = spans[best_first][1]
+    start = _window_start(text, first_start, width)
+    return best_score, _render(text, start, width, spans)
+
+
+def _window_start(text: str, first: int, width: int) -> int:
+    """Start at the sentence holding the first match if that keeps it well inside."""
+    floor = max(0, first - width // 3)
+    starts = [m.end() for m in _SENTENCE_START.finditer(text, floor, first + 1)]
+    if first < width // 3 and not starts:
+        return 0
+    if starts:
+        return starts[-1] if starts[-1] <= first else floor
+    # Otherwise begin at a word boundary a little before the match.
+    space = text.rfind(" ", floor, first)
+    return space + 1 if space >= 0 else floor
+
+
+def _render(text: str, start: int, width: int, spans) -> str:
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start + width // 2, end)
+        end = space if space > 0 else end
+    out = ["…" if start > 0 else ""]
+    cursor = start
+    for _, s, e in spans:
+        if s < start or e > end:
+            continue
+        out.append(escape(text[cursor:s]))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        cursor = e
+    out.append(escape(text[cursor:end]))
+    if end < len(text):
+        out.append("…")
+    return "".join(out).strip()
+
+
+def score_sections(sections, weights: dict[str, float], k1: float = 1.2,
+                   b: float = 0.5) -> list[tuple[float, object, str]]:
+    """BM25 of each section (heading counts twice) against the query terms, best first.
+
+    Returns (score, section, snippet) for sections that match at all.
+    """
+    counted = []
+    for section in sections:
+        words = [t for t, _, _ in text_terms(section.text)]
+        tf = Counter(w for w in words if w in weights)
+        for term, _, _ in text_terms(section.heading):
+            if term in weights:
+                tf[term] += 2
+        counted.append((section, tf, len(words)))
+    if not counted:
+        return []
+    avg = sum(n for _, _, n in counted) / len(counted) or 1.0
+    scored = []
+    for section, tf, length in counted:
+        if not tf:
+            continue
+        norm = k1 * (1 - b + b * length / avg)
+        score = sum(weights[t] * f * (k1 + 1) / (f + norm) for t, f in tf.items())
+        _, snippet = best_passage(section.text, weights)
+        scored.append((score, section, snippet))
+    scored.sort(key=lambda item: -item[0])
+    return scored
+
+
+def idf(doc_count: int, doc_frequency: int) -> float:
+    """Lucene's BM25 idf: never negative, highest for the rarest terms."""
+    return math.log(1 + (doc_count - doc_frequency + 0.5) / (doc_frequency + 0.5))

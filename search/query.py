@@ -1,0 +1,380 @@
+"""The query language, parsed into a small tree. Pure Python: compiling to Whoosh is elsewhere.
+
+Plain words (all preferred), ``"phrases"``, ``-excluded``, ``OR``, ``( grouping )``,
+``prefix*``, fields (``title:``, ``figure:"Yann LeCun"``, ``category:model``,
+``year:2023``, ``year:2020..2024``, ``year:>=2020``, ``year:1980s``) and years or decades
+among plain words. No input is an error: what cannot be understood is dropped, and
+:attr:`ParsedQuery.notes` says what was.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+#: Longer queries are cut here: nobody types more, and it bounds the work per query.
+MAX_QUERY_CHARS = 1000
+MAX_CLAUSES = 40
+
+FIELD_ALIASES = {
+    "title": "title", "figure": "figure", "figures": "figure", "person": "figure",
+    "people": "figure", "who": "figure", "category": "category", "cat": "category",
+    "kind": "category", "year": "year", "date": "year", "when": "year",
+    "summary": "summary", "body": "body", "text": "body", "impact": "impact",
+}
+
+YEAR_MIN, YEAR_MAX = 1000, 2999
+
+
+@dataclass(frozen=True)
+class Word:
+    """A plain word (possibly several index terms, like ``GPT-4``), in one field or all."""
+
+    text: str
+    field: str | None = None
+    implicit_year: tuple[int, int] | None = None  # set for a bare year or decade
+
+
+@dataclass(frozen=True)
+class Phrase:
+    text: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Prefix:
+    text: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class YearRange:
+    start: int | None
+    end: int | None
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+
+
+@dataclass(frozen=True)
+class Not:
+    child: Node
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple[Node, ...]
+
+
+Node = Word | Phrase | Prefix | YearRange | Category | Figure | Not | And | Or
+FILTERS = (YearRange, Category, Figure)
+
+
+@dataclass
+class ParsedQuery:
+    """A parsed query: the text part and the filters that were typed at the top level."""
+
+    text: Node | None
+    filters: list[YearRange | Category | Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def words(self) -> list[Word]:
+        """The plain words anywhere in the text part (for spelling)."""
+        return [n for n in _walk(self.text) if isinstance(n, Word)]
+
+
+def _walk(node: Node | None):
+    if node is None:
+        return
+    yield node
+    if isinstance(node, (And, Or)):
+        for child in node.children:
+            yield from _walk(child)
+    elif isinstance(node, Not):
+        yield from _walk(node.child)
+
+
+# -- tokens ------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<open>\()
+  | (?P<close>\))
+  | (?P<field>[A-Za-z]+):(?=\S)
+  | (?P<phrase>"[^"]*"?)
+  | (?P<minus>-(?=[^\s-]))
+  | (?P<word>[^\s()"]+)
+    """,
+    re.VERBOSE,
+)
+
+
+def clean_text(text: str) -> str:
+    """Drop control and format characters, normalise Unicode, cap the length."""
+    text = unicodedata.normalize("NFKC", text or "")[:MAX_QUERY_CHARS]
+    return "".join(
+        ch if unicodedata.category(ch)[0] != "C" else " " for ch in text
+    ).replace("\u201c", '"').replace("\u201d", '"')
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind != "space":
+            out.append((kind, match.group()))
+    return out
+
+
+# -- parser ------------------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.clauses = 0
+        self.notes: list[str] = []
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def is_or(self, token) -> bool:
+        return token is not None and token[0] == "word" and token[1] in ("OR", "|", "||")
+
+    def parse(self) -> Node | None:
+        nodes = []
+        while self.peek() is not None:
+            node = self.parse_or()
+            if node is not None:
+                nodes.append(node)
+            elif self.peek() is not None and self.peek()[0] == "close":
+                self.take()  # a stray closing bracket
+        return _and(nodes)
+
+    def parse_or(self) -> Node | None:
+        branches = [self.parse_and()]
+        while self.is_or(self.peek()):
+            self.take()
+            branches.append(self.parse_and())
+        branches = [b for b in branches if b is not None]
+        if len(branches) > 1:
+            return Or(tuple(branches))
+        return branches[0] if branches else None
+
+    def parse_and(self) -> Node | None:
+        nodes = []
+        while (token := self.peek()) is not None and token[0] != "close" and not self.is_or(token):
+            node = self.parse_unary()
+            if node is not None:
+                nodes.append(node)
+        return _and(nodes)
+
+    def parse_unary(self) -> Node | None:
+        kind, value = self.peek()
+        negate = False
+        if kind == "minus" or (kind == "word" and value == "NOT"):
+            self.take()
+            negate = True
+            if self.peek() is None or self.peek()[0] == "close" or self.is_or(self.peek()):
+                return None
+        node = self.parse_atom()
+        if node is None:
+            return None
+        return Not(node) if negate else node
+
+    def parse_atom(self) -> Node | None:
+        kind, value = self.take()
+        if kind == "open":
+            inner = self.parse_or()
+            if self.peek() is not None and self.peek()[0] == "close":
+                self.take()
+            return inner
+        if kind == "close":
+            return None
+        if kind == "word" and value in ("AND", "&&", "+"):
+            return None
+        if not self.count():
+            return None
+        if kind == "phrase":
+            return _phrase(value, None)
+        if kind == "field":
+            return self.field_clause(value[:-1].lower())
+        if kind == "minus":  # a lone hyphen
+            return None
+        return _word(value, None)
+
+    def count(self) -> bool:
+        self.clauses += 1
+        if self.clauses > MAX_CLAUSES:
+            if self.clauses == MAX_CLAUSES + 1:
+                self.notes.append(f"only the first {MAX_CLAUSES} terms were used")
+            return False
+        return True
+
+    def field_clause(self, name: str) -> Node | None:
+        target = FIELD_ALIASES.get(name)
+        kind, value = self.take()
+        if kind == "open":
+            # field:(a b) applies the field to each word of the group
+            words = []
+            while self.peek() is not None and self.peek()[0] != "close":
+                words.append(self.take()[1])
+            if self.peek() is not None:
+                self.take()
+            value = " ".join(w for w in words if w not in ("OR", "AND"))
+            kind = "phrase" if target in ("figure", "category") else "words"
+        if target is None:
+            return _word(f"{name} {value.strip(chr(34))}", None)
+        if kind == "phrase":
+            value = value.strip('"')
+        if target == "year":
+            found = parse_years(value)
+            if found is None:
+                self.notes.append(f"ignored {name}:{value} (not a year or range of years)")
+                return None
+            return YearRange(*found)
+        if target == "category":
+            return Category(value.strip()) if value.strip() else None
+        if target == "figure":
+            return Figure(" ".join(value.split())) if value.strip() else None
+        if kind == "phrase":
+            return _phrase(f'"{value}"', target)
+        if kind == "words":
+            return _and([_word(w, target) for w in value.split()])
+        return _word(value, target)
+
+
+def _and(nodes: list[Node]) -> Node | None:
+    nodes = [n for n in nodes if n is not None]
+    if not nodes:
+        return None
+    return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+
+
+def _phrase(value: str, field: str | None) -> Node | None:
+    text = value.strip('"').strip()
+    if not text:
+        return None
+    if len(text.split()) == 1:
+        return _word(text, field)
+    return Phrase(text, field)
+
+
+def _word(value: str, field: str | None) -> Node | None:
+    value = value.strip()
+    if not value:
+        return None
+    if value.endswith("*") and len(value.rstrip("*")) >= 2 and "*" not in value.rstrip("*"):
+        return Prefix(value.rstrip("*"), field)
+    value = value.replace("*", " ").strip()
+    if not value:
+        return None
+    years = parse_years(value, bare=True) if field is None else None
+    return Word(value, field, implicit_year=years)
+
+
+_RANGE = re.compile(r"^(\d{4})?\s*(?:\.\.|-|–|to)\s*(\d{4})?$")
+_COMPARE = re.compile(r"^(>=|<=|>|<|=)?\s*(\d{4})$")
+_DECADE = re.compile(r"^(\d{3})0'?s$")
+
+
+def parse_years(value: str, *, bare: bool = False) -> tuple[int | None, int | None] | None:
+    """``2023``, ``2020..2024``, ``>=2020``, ``1980s`` as an inclusive (start, end) pair.
+
+    With ``bare`` (a word among plain words) only a year or a decade counts.
+    """
+    value = value.strip().lower()
+    if decade := _DECADE.match(value):
+        start = int(decade.group(1)) * 10
+        return (start, start + 9) if YEAR_MIN <= start <= YEAR_MAX else None
+    if bare:
+        if re.fullmatch(r"\d{4}", value) and YEAR_MIN <= int(value) <= YEAR_MAX:
+            return int(value), int(value)
+        return None
+    if compare := _COMPARE.match(value):
+        op, year = compare.group(1) or "=", int(compare.group(2))
+        if not YEAR_MIN <= year <= YEAR_MAX:
+            return None
+        return {
+            "=": (year, year), ">=": (year, None), ">": (year + 1, None),
+            "<=": (None, year), "<": (None, year - 1),
+        }[op]
+    if span := _RANGE.match(value):
+        start = int(span.group(1)) if span.group(1) else None
+        end = int(span.group(2)) if span.group(2) else None
+        if start is None and end is None:
+            return None
+        if start is not None and end is not None and start > end:
+            start, end = end, start
+        return start, end
+    return None
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Parse what a user typed. Never raises: the worst input gives an empty query."""
+    parser = _Parser(_tokens(clean_text(text)))
+    try:
+        tree = parser.parse()
+    except RecursionError:
+        parser.notes.append("the query was nested too deeply and was ignored")
+        tree = None
+    parsed = ParsedQuery(text=None, notes=parser.notes)
+    # Filters typed at the top level of an all-words query become filters proper.
+    top = list(tree.children) if isinstance(tree, And) else [tree] if tree else []
+    rest = []
+    for node in top:
+        if isinstance(node, FILTERS):
+            parsed.filters.append(node)
+        else:
+            rest.append(node)
+    parsed.text = _and(rest)
+    return parsed
+
+
+def words_of(node: Node | None) -> str:
+    """The query as a user would type it again (for did-you-mean)."""
+    if node is None:
+        return ""
+    if isinstance(node, Word):
+        return f"{node.field}:{node.text}" if node.field else node.text
+    if isinstance(node, Phrase):
+        prefix = f"{node.field}:" if node.field else ""
+        return f'{prefix}"{node.text}"'
+    if isinstance(node, Prefix):
+        return f"{node.field + ':' if node.field else ''}{node.text}*"
+    if isinstance(node, Not):
+        return f"-{words_of(node.child)}"
+    if isinstance(node, And):
+        return " ".join(words_of(c) for c in node.children)
+    if isinstance(node, Or):
+        return "(" + " OR ".join(words_of(c) for c in node.children) + ")"
+    if isinstance(node, YearRange):
+        start = node.start if node.start is not None else ""
+        end = node.end if node.end is not None else ""
+        return f"year:{start}" if node.start == node.end else f"year:{start}..{end}"
+    if isinstance(node, Category):
+        return f"category:{node.name}"
+    if isinstance(node, Figure):
+        return f'figure:"{node.name}"'
+    return ""

@@ -1,0 +1,124 @@
+"""Typed, detached results: frozen dataclasses built inside the searcher block."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+class _AsDict:
+    def to_dict(self) -> dict:
+        """The object as JSON-ready data, field for field."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SectionHit(_AsDict):
+    """A narrative section that matched: link to it with ``#anchor``."""
+
+    heading: str
+    anchor: str
+    snippet: str  # safe HTML: escaped text plus <mark>
+
+
+@dataclass(frozen=True)
+class Hit(_AsDict):
+    """One matching event."""
+
+    slug: str
+    title: str
+    year: int | None
+    category: str | None
+    figures: tuple[str, ...]
+    score: float
+    snippet: str  # safe HTML: escaped text plus <mark>
+    sections: tuple[SectionHit, ...]
+
+
+@dataclass(frozen=True)
+class FacetCount(_AsDict):
+    value: str | int
+    count: int
+
+
+@dataclass(frozen=True)
+class Facets(_AsDict):
+    """Counts over the whole match set, not just the page shown."""
+
+    category: tuple[FacetCount, ...]
+    decade: tuple[FacetCount, ...]
+    figure: tuple[FacetCount, ...]
+    year: tuple[FacetCount, ...]
+
+
+@dataclass(frozen=True)
+class SearchResults(_AsDict):
+    """A page of hits, the total, facets and a did-you-mean suggestion."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    hits: tuple[Hit, ...]
+    facets: Facets
+    suggestion: str | None
+    elapsed_ms: float
+    notes: tuple[str, ...] = ()
+
+    @property
+    def pages(self) -> int:
+        """How many pages the whole result has."""
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class EventRef(_AsDict):
+    """A short reference to an indexed event: enough to show and link it."""
+
+    slug: str
+    title: str
+    year: int | None
+    category: str | None
+
+
+@dataclass(frozen=True)
+class Suggestion(_AsDict):
+    """An autocomplete entry: an event title (with its slug) or a person's name."""
+
+    text: str
+    kind: str  # "title" or "figure"
+    slug: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateReport(_AsDict):
+    """What an update did to the index."""
+
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    elapsed_s: float = 0.0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        """True if the update wrote anything."""
+        return bool(self.added or self.updated or self.deleted)
+
+
+@dataclass(frozen=True)
+class IndexStats(_AsDict):
+    """A summary of what an index holds."""
+
+    path: str
+    events: int
+    schema_version: int
+    generation: int
+    segments: int
+    size_bytes: int
+    last_modified: float
+    first_year: int | None
+    last_year: int | None
+    categories: tuple[FacetCount, ...]
+    figures: int

@@ -1,0 +1,94 @@
+"""The index schema, declared once, and the mapping between Event records and documents."""
+
+from __future__ import annotations
+
+import json
+
+from whoosh import columns
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from ingest import Event, RelatedLink, Section
+from search.analysis import analyzer, spelling_analyzer
+
+#: Bumped whenever the schema or the analysis changes; an index of another version is
+#: rebuilt (``eventsearch index``) or refused (``open_index``), never read wrongly.
+SCHEMA_VERSION = 3
+
+#: The searched text fields and their weights, chosen on tests/relevance (docs/relevance.md).
+FIELD_BOOSTS = {
+    "title": 3.0,
+    "figures_text": 2.0,
+    "summary": 1.5,
+    "body": 1.0,
+    "impact": 0.8,
+}
+TEXT_FIELDS = tuple(FIELD_BOOSTS)
+
+
+def make_schema() -> Schema:
+    """The schema of an eventsearch index."""
+    text = analyzer()
+    return Schema(
+        slug=ID(stored=True, unique=True),
+        # slug and content hash together, so one lexicon read tells what the index holds.
+        version=ID(stored=False),
+        title=TEXT(analyzer=text, stored=True),
+        year=NUMERIC(int, bits=32, stored=True, sortable=True, signed=True),
+        category=ID(stored=True, sortable=True),
+        figures=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
+        figures_text=TEXT(analyzer=text),
+        summary=TEXT(analyzer=text, stored=True),
+        body=TEXT(analyzer=text),
+        impact=TEXT(analyzer=text, stored=True),
+        spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
+        url=STORED(),
+        sections=STORED(),
+        related=STORED(),
+        content_hash=STORED(),
+        # What facets and suggestions read for every document, without stored fields.
+        facet_row=COLUMN(columns.PickleColumn(columns.VarBytesColumn())),
+    )
+
+
+def to_document(event: Event) -> dict:
+    """The fields of one event's document."""
+    body = "\n\n".join(f"{s.heading}\n{s.text}" if s.heading != "Introduction" else s.text
+                       for s in event.sections)
+    document = {
+        "slug": event.slug,
+        "version": f"{event.slug} {event.content_hash}",
+        "title": event.title,
+        "category": event.category or "",
+        "figures": ",".join(name.replace(",", " ") for name in event.figures),
+        "figures_text": "\n".join(event.figures),
+        "summary": event.summary,
+        "body": body,
+        "impact": event.impact,
+        "spell": "\n".join((event.title, " ".join(event.figures), event.summary, body,
+                            event.impact)),
+        "url": event.url,
+        "sections": json.dumps([[s.heading, s.anchor, s.text] for s in event.sections]),
+        "related": json.dumps([[r.title, r.url, r.slug, r.year] for r in event.related]),
+        "content_hash": event.content_hash,
+        "facet_row": (event.slug, event.title, event.year, event.category, tuple(event.figures)),
+    }
+    if event.year is not None:
+        document["year"] = event.year
+    return document
+
+
+def from_stored(stored: dict) -> Event:
+    """Rebuild the Event a document was made from, from its stored fields."""
+    return Event(
+        slug=stored["slug"],
+        url=stored["url"],
+        title=stored["title"],
+        year=stored.get("year"),
+        category=stored.get("category") or None,
+        summary=stored["summary"],
+        sections=tuple(Section(*s) for s in json.loads(stored["sections"])),
+        figures=tuple(n for n in stored.get("figures", "").split(",") if n),
+        impact=stored["impact"],
+        related=tuple(RelatedLink(*r) for r in json.loads(stored["related"])),
+        content_hash=stored["content_hash"],
+    )

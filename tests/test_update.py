@@ -1,0 +1,114 @@
+"""Incremental updates by content hash, on a real index on disk."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from search import create_index, open_index
+
+
+def edited(event, **changes):
+    return dataclasses.replace(event, content_hash="", **changes)
+
+
+def test_update_adds_replaces_deletes_and_leaves_the_rest(index_dir, corpus_events):
+    index = create_index(index_dir)
+    first = index.update(corpus_events, skipped=2)
+    assert (first.added, first.updated, first.deleted, first.unchanged, first.skipped) == (
+        len(corpus_events), 0, 0, 0, 2)
+
+    again = index.update(corpus_events)
+    assert (again.added, again.updated, again.deleted, again.unchanged) == (
+        0, 0, 0, len(corpus_events))
+    generation = index.version
+    assert not again.changed
+
+    target = corpus_events[5]
+    changed = edited(target, summary=target.summary + " A sentence about zymurgy.")
+    events = [changed if e is target else e for e in corpus_events[:-1]]
+    new = edited(corpus_events[0], slug="a-brand-new-event", title="A Brand New Event")
+    report = index.update([*events, new])
+    assert (report.added, report.updated, report.deleted, report.unchanged) == (
+        1, 1, 1, len(corpus_events) - 2)
+    assert index.version > generation
+    assert [h.slug for h in index.search("zymurgy").hits] == [target.slug]
+    assert index.get(corpus_events[-1].slug) is None
+    assert index.get("a-brand-new-event").title == "A Brand New Event"
+    assert len(index) == len(corpus_events)
+
+
+def test_unchanged_update_writes_nothing(index_dir, corpus_events):
+    index = create_index(index_dir)
+    index.update(corpus_events)
+    files = sorted(p.name for p in index_dir.iterdir())
+    generation = index.version
+    index.update(list(reversed(corpus_events)))
+    assert index.version == generation
+    assert sorted(p.name for p in index_dir.iterdir()) == files
+
+
+def test_one_changed_page_writes_one_document(index_dir, corpus_events):
+    index = create_index(index_dir)
+    index.update(corpus_events)
+    target = corpus_events[10]
+    index.update([edited(target, impact="Rewritten.") if e is target else e
+                  for e in corpus_events])
+    reader = index._searcher().reader()
+    # The old segment keeps its documents (one marked deleted); one new document was written.
+    segments = [r.doc_count_all() for r, _ in reader.leaf_readers()]
+    assert sorted(segments) == [1, len(corpus_events)]
+
+
+def test_keep_protects_pages_that_failed_this_time(index_dir, corpus_events):
+    index = create_index(index_dir)
+    index.update(corpus_events)
+    missing = corpus_events[3].slug
+    report = index.update(corpus_events[:3] + corpus_events[4:], keep={missing})
+    assert report.deleted == 0 and index.get(missing) is not None
+    rebuilt = index.update(corpus_events[:3] + corpus_events[4:], keep={missing}, rebuild=True)
+    assert rebuilt.deleted == 0 and index.get(missing) is not None
+
+
+def test_duplicate_slugs_are_skipped_with_a_note(index_dir, corpus_events):
+    index = create_index(index_dir)
+    twin = edited(corpus_events[1], slug=corpus_events[0].slug, title="Twin")
+    report = index.update([corpus_events[0], twin])
+    assert (report.added, report.skipped) == (1, 1)
+    assert "duplicate slug" in report.notes[0]
+    assert index.get(corpus_events[0].slug).title == corpus_events[0].title
+
+
+def test_delete_missing_false_only_adds(index_dir, corpus_events):
+    index = create_index(index_dir)
+    index.update(corpus_events[:10])
+    report = index.update(corpus_events[10:20], delete_missing=False)
+    assert (report.added, report.deleted) == (10, 0)
+    assert len(index) == 20
+
+
+def test_rebuild_rewrites_everything_in_one_segment(index_dir, corpus_events):
+    index = create_index(index_dir)
+    index.update(corpus_events[:30])
+    index.update(corpus_events[:40])
+    report = index.update(corpus_events[10:], rebuild=True)
+    # Every event is rewritten: the 30 already there count as updated, the rest as added.
+    assert (report.added, report.updated, report.deleted) == (len(corpus_events) - 40, 30, 10)
+    reopened = open_index(index_dir)
+    assert len(reopened) == len(corpus_events) - 10
+    assert len(list(reopened._searcher().reader().leaf_readers())) == 1
+
+
+def test_failed_update_commits_nothing(index_dir, corpus_events):
+    index = create_index(index_dir)
+    index.update(corpus_events[:5])
+
+    def events():
+        yield from corpus_events[5:10]
+        raise RuntimeError("the source broke mid-way")
+
+    with pytest.raises(RuntimeError):
+        index.update(events())
+    assert len(open_index(index_dir)) == 5
+    assert index.update(corpus_events[:10]).added == 5
