@@ -411,25 +411,9 @@ class EventIndex:
         parsed = q.parse_query(query if isinstance(query, str) else "")
         searcher = self._searcher()
         table = self._table(searcher)
-
-        compiled, matched = None, set()
-        for any_word, years_as_words in _attempts(parsed):
-            compiler = _Compiler(searcher, table, any_word=any_word,
-                                 years_as_words=years_as_words)
-            text_query = compiler.compile(parsed.text)
-            allowed = _allowed(table, [*filters, *parsed.filters, *compiler.year_filters])
-            if text_query is None:
-                matched = set(table.rows) if allowed is None else allowed
-            else:
-                matched = set(searcher.docs_for_query(text_query))
-                if allowed is not None:
-                    matched &= allowed
-            compiled = _Compiled(text_query, compiler.weights, compiler.corrections)
-            if matched:
-                break
-
+        compiled, matched = _match(searcher, table, parsed, filters)
         hits = self._hits(searcher, compiled, matched, sort, page, per_page)
-        suggestion = _suggestion(query, compiled.corrections) if compiled else None
+        suggestion = _suggestion(query, compiled.corrections)
         return SearchResults(
             query=query if isinstance(query, str) else "",
             total=len(matched),
@@ -441,6 +425,17 @@ class EventIndex:
             elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
             notes=tuple(parsed.notes),
         )
+
+    def ranked(self, query: str, limit: int = 1000) -> list[tuple[str, float]]:
+        """(slug, score) of the best ``limit`` matches, ranked exactly as :meth:`search`
+        ranks them, without snippets or facets (for evaluation: bench/ir.py)."""
+        searcher = self._searcher()
+        table = self._table(searcher)
+        compiled, matched = _match(searcher, table, q.parse_query(query), [])
+        if not matched or compiled.query is None:
+            return []
+        results = searcher.search(compiled.query, limit=limit, filter=matched)
+        return [(table.rows[hit.docnum][0], float(hit.score)) for hit in results]
 
     def _hits(self, searcher, compiled: _Compiled, matched: set[int], sort: str, page: int,
               per_page: int) -> tuple[Hit, ...]:
@@ -700,6 +695,26 @@ def _allowed(table: _Table, filters: list) -> set[int] | None:
         docs = table.docs_for(node)
         allowed = docs if allowed is None else allowed & docs
     return allowed
+
+
+def _match(searcher, table: _Table, parsed: q.ParsedQuery,
+           filters: list) -> tuple[_Compiled, set[int]]:
+    """The compiled query and every document it matches, loosening until something does."""
+    compiled, matched = _Compiled(None, {}, {}), set()
+    for any_word, years_as_words in _attempts(parsed):
+        compiler = _Compiler(searcher, table, any_word=any_word, years_as_words=years_as_words)
+        text_query = compiler.compile(parsed.text)
+        allowed = _allowed(table, [*filters, *parsed.filters, *compiler.year_filters])
+        if text_query is None:
+            matched = set(table.rows) if allowed is None else allowed
+        else:
+            matched = set(searcher.docs_for_query(text_query))
+            if allowed is not None:
+                matched &= allowed
+        compiled = _Compiled(text_query, compiler.weights, compiler.corrections)
+        if matched:
+            break
+    return compiled, matched
 
 
 def _attempts(parsed: q.ParsedQuery):
