@@ -6,7 +6,7 @@
 """
 
 from search.errors import IndexLocked, IndexNotFound, IndexOutdated, QueryError, SearchError
-from search.index import EventIndex, create_index, open_index
+from search.index import EventIndex, create_index, default_index_dir, open_index
 from search.results import Hit, SearchResults, SectionHit, UpdateReport
 
 __all__ = [
@@ -21,5 +21,6 @@ __all__ = [
     "SectionHit",
     "UpdateReport",
     "create_index",
+    "default_index_dir",
     "open_index",
 ]

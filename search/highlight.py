@@ -68,6 +68,18 @@ def _render(text: str, start: int, width: int, spans) -> str:
     return "".join(out).strip()
 
 
+def mark_terms(text: str, terms: set[str] | dict[str, float]) -> str:
+    """The whole of ``text`` as safe HTML, with every word that matches ``terms`` marked."""
+    spans = [(t, s, e) for t, s, e in text_terms(text) if t in terms] if terms else []
+    out, cursor = [], 0
+    for _, start, end in spans:
+        out.append(escape(text[cursor:start]))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        cursor = end
+    out.append(escape(text[cursor:]))
+    return "".join(out)
+
+
 def score_sections(sections, weights: dict[str, float], k1: float = 1.2,
                    b: float = 0.5) -> list[tuple[float, object, str]]:
     """BM25 of each section (heading counts twice) against the query terms, best first.

@@ -23,7 +23,7 @@ from ingest import Event
 from search import query as q
 from search.analysis import fold, query_terms, stem, term_of
 from search.errors import IndexLocked, IndexNotFound, IndexOutdated, QueryError
-from search.highlight import best_passage, idf, score_sections
+from search.highlight import best_passage, idf, mark_terms, score_sections
 from search.results import (
     EventRef,
     FacetCount,
@@ -75,6 +75,15 @@ class LuceneBM25F(BM25F):
 
 
 RANKING = LuceneBM25F(B=0.75, K1=1.2, title_B=0.5, figures_text_B=0.3)
+
+
+def default_index_dir() -> Path:
+    """Where the index lives unless told otherwise: ``$EVENTSEARCH_INDEX``, else
+    ``$XDG_DATA_HOME/eventsearch/index`` (``~/.local/share/eventsearch/index``)."""
+    if os.environ.get("EVENTSEARCH_INDEX"):
+        return Path(os.environ["EVENTSEARCH_INDEX"])
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "eventsearch" / "index"
 
 
 def create_index(path: str | os.PathLike) -> EventIndex:
@@ -465,10 +474,9 @@ class EventIndex:
         event = from_stored(searcher.stored_fields(docnum))
         sections = score_sections(event.sections, weights) if weights else []
         snippet_score, snippet = best_passage(event.summary, weights)
-        if sections:
-            section_score, section_snippet = best_passage(sections[0][1].text, weights)
-            if section_score > snippet_score:
-                snippet = section_snippet
+        if sections and not snippet_score:
+            # The summary does not match: show the best passage of the best section.
+            snippet = sections[0][2]
         return Hit(
             slug=event.slug,
             title=event.title,
@@ -506,12 +514,24 @@ class EventIndex:
                     refs.setdefault(row[0], _ref(row))
         return tuple(refs.values())[:limit]
 
+    def highlighter(self, query: str) -> Callable[[str], str]:
+        """A function that renders text as safe HTML with the query's words marked."""
+        searcher = self._searcher()
+        compiled, _ = _match(searcher, self._table(searcher), q.parse_query(query), [])
+        terms = set(compiled.weights)
+        return lambda text: mark_terms(text, terms)
+
     def suggest(self, prefix: str, limit: int = 8) -> tuple[Suggestion, ...]:
-        """Titles and people's names that start with ``prefix`` (or have a word that does)."""
-        wanted = fold(" ".join(q.clean_text(prefix).split()))
+        """Completions of what is being typed: the query with its last word completed from
+        the corpus's words, then titles and people's names that start with it (or have a
+        word that does)."""
+        typed = " ".join(q.clean_text(prefix).split())
+        wanted = fold(typed)
         if not wanted or limit < 1:
             return ()
-        table = self._table(self._searcher())
+        searcher = self._searcher()
+        completions = self._completions(searcher, typed, limit=3)
+        table = self._table(searcher)
         ranked: list[tuple[int, str, Suggestion]] = []
         seen: set[str] = set()
         for slug, title, _, _, figures in table.rows.values():
@@ -529,7 +549,32 @@ class EventIndex:
                 seen.add(folded)
                 ranked.append((rank, folded, Suggestion(text, kind, ref)))
         ranked.sort(key=lambda item: (item[0], item[1]))
-        return tuple(s for _, _, s in ranked[:limit])
+        found = [s for _, _, s in ranked]
+        titled = {fold(s.text) for s in found}
+        found += [c for c in completions if fold(c.text) not in titled]
+        # Titles and names first, but always room for the best completion of the words.
+        shown = found[:limit]
+        if completions and not any(s.kind == "query" for s in shown):
+            shown = [*shown[: limit - 1], completions[0]]
+        return tuple(shown)
+
+    def _completions(self, searcher, typed: str, limit: int) -> list[Suggestion]:
+        """The typed query with its last word completed by the commonest corpus words."""
+        head, _, last = typed.rpartition(" ")
+        stub = fold(last)
+        if len(stub) < 2 or not stub.isalnum():
+            return []
+        reader = searcher.reader()
+        words = []
+        for raw in reader.expand_prefix("spell", stub):
+            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            if word != stub:
+                words.append((-reader.doc_frequency("spell", word), word))
+            if len(words) >= 200:
+                break
+        words.sort()
+        lead = f"{fold(head)} " if head else ""
+        return [Suggestion(f"{lead}{word}", "query") for _, word in words[:limit]]
 
     def stats(self) -> IndexStats:
         """How many events, which years and categories, how big on disk."""

@@ -82,10 +82,11 @@ class EventRef(_AsDict):
 
 @dataclass(frozen=True)
 class Suggestion(_AsDict):
-    """An autocomplete entry: an event title (with its slug) or a person's name."""
+    """An autocomplete entry: an event title (with its slug), a person's name, or the
+    query with its last word completed."""
 
     text: str
-    kind: str  # "title" or "figure"
+    kind: str  # "title", "figure" or "query"
     slug: str | None = None
 
 

@@ -30,20 +30,12 @@ from search import (
     IndexOutdated,
     SearchError,
     create_index,
+    default_index_dir,
     open_index,
 )
 
 #: The corpus that ships with eventsearch, used when no source is given.
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
-
-
-def default_index_dir() -> Path:
-    """``$EVENTSEARCH_INDEX``, else ``$XDG_DATA_HOME/eventsearch/index``
-    (``~/.local/share/eventsearch/index``)."""
-    if os.environ.get("EVENTSEARCH_INDEX"):
-        return Path(os.environ["EVENTSEARCH_INDEX"])
-    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(data_home) / "eventsearch" / "index"
 
 
 def is_url(source: str) -> bool:
@@ -339,6 +331,47 @@ def stats(index_dir: Path | None, as_json: bool) -> None:
     click.echo(f"people:      {numbers.figures}")
     click.echo("categories:  " + ", ".join(f"{c.value} {c.count}" for c in numbers.categories))
     click.echo(f"size:        {numbers.size_bytes / 1e6:.1f} MB")
+
+
+@cli.command()
+@INDEX_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on.")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Worker threads of the WSGI server.")
+def serve(index_dir: Path | None, host: str, port: int, threads: int) -> None:
+    """Serve the search site and JSON API with waitress (a production WSGI server).
+
+    With no index yet, first builds one from the bundled corpus. A re-index run in another
+    terminal shows up on the next request, without a restart.
+    """
+    import waitress
+
+    from web import create_app
+
+    target = _index_dir(index_dir)
+    try:
+        open_index(target)
+    except IndexNotFound:
+        click.echo(f"No index at {target} yet: building it from the bundled corpus.", err=True)
+        _, report = build_index([str(BUNDLED_CORPUS)], target)
+        click.echo(f"Indexed {report.added} events.", err=True)
+    except IndexOutdated as exc:
+        click.echo(f"{exc}; rebuilding it from the bundled corpus.", err=True)
+        build_index([str(BUNDLED_CORPUS)], target, rebuild=True)
+    app = create_app({"INDEX": str(target)})
+    server = waitress.create_server(app, host=host, port=port, threads=threads,
+                                    ident="eventsearch")
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving eventsearch at http://{shown_host}:{server.effective_port}/ "
+               "(Ctrl+C to stop)")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
+    finally:
+        server.close()
 
 
 def main() -> None:

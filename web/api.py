@@ -1,0 +1,75 @@
+"""The JSON API under /api: the same parameters and fields as the Python API."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+
+from web.app import current_index
+from web.openapi import openapi_document
+from web.params import BadParameter, search_params
+
+bp = Blueprint("api", __name__)
+
+
+def error_response(status: int, message: str):
+    """The one error shape of the API."""
+    titles = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
+              500: "Internal Server Error", 503: "Service Unavailable"}
+    body = {"error": {"status": status, "title": titles.get(status, "Error"),
+                      "message": message}}
+    return jsonify(body), status
+
+
+@bp.errorhandler(BadParameter)
+def _bad_parameter(error: BadParameter):
+    return error_response(400, str(error))
+
+
+@bp.get("/search")
+def search():
+    params = search_params(request.args, default_per_page=current_app.config["PER_PAGE"])
+    results = current_index().search(params.q, **params.kwargs())
+    body = results.to_dict()
+    body["pages"] = results.pages
+    return jsonify(body)
+
+
+@bp.get("/events/<slug>")
+def event(slug: str):
+    index = current_index()
+    found = index.get(slug)
+    if found is None:
+        return error_response(404, f"no event {slug!r}")
+    body = found.to_dict()
+    body["similar"] = [ref.to_dict() for ref in index.related(slug, limit=6)]
+    body["page_url"] = url_for("ui.event", slug=slug)
+    return jsonify(body)
+
+
+@bp.get("/suggest")
+def suggest():
+    prefix = (request.args.get("q") or "")[:200]
+    raw_limit = request.args.get("limit") or str(current_app.config["SUGGEST_LIMIT"])
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 20:
+        raise BadParameter("limit must be a whole number from 1 to 20")
+    found = current_index().suggest(prefix, limit=int(raw_limit))
+    return jsonify({
+        "query": prefix,
+        "suggestions": [
+            {**s.to_dict(), "url": url_for("ui.event", slug=s.slug) if s.slug else
+             url_for("ui.search", q=s.text) if s.kind == "query" else
+             url_for("ui.search", figure=s.text)}
+            for s in found
+        ],
+    })
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.route("/", defaults={"rest": ""})
+@bp.route("/<path:rest>")
+def unknown(rest: str):
+    return error_response(404, f"no API endpoint /api/{rest}")

@@ -1,0 +1,187 @@
+"""The OpenAPI document of the JSON API (tests/test_web_api.py checks it against behaviour)."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+
+def _version() -> str:
+    try:
+        return version("eventsearch")
+    except PackageNotFoundError:
+        return "0"
+
+
+def _string(description: str, **extra) -> dict:
+    return {"type": "string", "description": description, **extra}
+
+
+def _param(name: str, description: str, schema: dict, required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "description": description,
+            "schema": schema}
+
+
+ERROR = {"$ref": "#/components/responses/Error"}
+
+SEARCH_PARAMETERS = [
+    _param("q", "The query (docs/query-language.md). Any text is accepted.",
+           {"type": "string", "maxLength": 1000}),
+    _param("year", "A year (2023) or an inclusive range (2020..2024, 2020.., ..1990).",
+           {"type": "string", "pattern": r"^\d{1,4}$|^\d{0,4}\.\.\d{0,4}$"}),
+    _param("category", "Only events of this category (case-insensitive).",
+           {"type": "string", "maxLength": 200}),
+    _param("figure", "Only events with this person among the key figures.",
+           {"type": "string", "maxLength": 200}),
+    _param("sort", "Order of the hits.",
+           {"type": "string", "enum": ["relevance", "year", "-year"], "default": "relevance"}),
+    _param("page", "Page number.", {"type": "integer", "minimum": 1, "maximum": 1000,
+                                    "default": 1}),
+    _param("per_page", "Hits per page.", {"type": "integer", "minimum": 1, "maximum": 100,
+                                          "default": 10}),
+]
+
+FACET = {"type": "array", "items": {"type": "object", "required": ["value", "count"],
+                                    "properties": {"value": {}, "count": {"type": "integer"}}}}
+
+SCHEMAS = {
+    "SectionHit": {
+        "type": "object", "required": ["heading", "anchor", "snippet"],
+        "properties": {"heading": {"type": "string"}, "anchor": {"type": "string"},
+                       "snippet": _string("Safe HTML: escaped text plus <mark>.")},
+    },
+    "Hit": {
+        "type": "object",
+        "required": ["slug", "title", "year", "category", "figures", "score", "snippet",
+                     "sections"],
+        "properties": {
+            "slug": {"type": "string"}, "title": {"type": "string"},
+            "year": {"type": ["integer", "null"]}, "category": {"type": ["string", "null"]},
+            "figures": {"type": "array", "items": {"type": "string"}},
+            "score": {"type": "number"},
+            "snippet": _string("Safe HTML: escaped text plus <mark>."),
+            "sections": {"type": "array", "items": {"$ref": "#/components/schemas/SectionHit"},
+                         "description": "Best-matching sections, best first."},
+        },
+    },
+    "SearchResults": {
+        "type": "object",
+        "required": ["query", "total", "page", "per_page", "pages", "hits", "facets",
+                     "suggestion", "elapsed_ms", "notes"],
+        "properties": {
+            "query": {"type": "string"}, "total": {"type": "integer"},
+            "page": {"type": "integer"}, "per_page": {"type": "integer"},
+            "pages": {"type": "integer"},
+            "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+            "facets": {
+                "type": "object", "required": ["category", "decade", "figure", "year"],
+                "description": "Counts over the whole match set.",
+                "properties": {"category": FACET, "decade": FACET, "figure": FACET,
+                               "year": FACET},
+            },
+            "suggestion": {"type": ["string", "null"], "description": "Did you mean."},
+            "elapsed_ms": {"type": "number"},
+            "notes": {"type": "array", "items": {"type": "string"},
+                      "description": "Parts of the query that were ignored, and why."},
+        },
+    },
+    "Event": {
+        "type": "object",
+        "required": ["slug", "url", "title", "year", "category", "summary", "sections",
+                     "figures", "impact", "related", "content_hash", "similar", "page_url"],
+        "properties": {
+            "slug": {"type": "string"}, "url": {"type": "string"},
+            "title": {"type": "string"}, "year": {"type": ["integer", "null"]},
+            "category": {"type": ["string", "null"]}, "summary": {"type": "string"},
+            "sections": {"type": "array", "items": {
+                "type": "object", "required": ["heading", "anchor", "text"],
+                "properties": {"heading": {"type": "string"}, "anchor": {"type": "string"},
+                               "text": {"type": "string"}}}},
+            "figures": {"type": "array", "items": {"type": "string"}},
+            "impact": {"type": "string"},
+            "related": {"type": "array", "items": {
+                "type": "object", "required": ["title", "url", "slug", "year"],
+                "properties": {"title": {"type": "string"}, "url": {"type": "string"},
+                               "slug": {"type": "string"},
+                               "year": {"type": ["integer", "null"]}}}},
+            "content_hash": {"type": "string"},
+            "similar": {"type": "array", "items": {
+                "type": "object", "required": ["slug", "title", "year", "category"],
+                "properties": {"slug": {"type": "string"}, "title": {"type": "string"},
+                               "year": {"type": ["integer", "null"]},
+                               "category": {"type": ["string", "null"]}}}},
+            "page_url": {"type": "string"},
+        },
+    },
+    "Suggestions": {
+        "type": "object", "required": ["query", "suggestions"],
+        "properties": {
+            "query": {"type": "string"},
+            "suggestions": {"type": "array", "items": {
+                "type": "object", "required": ["text", "kind", "slug", "url"],
+                "properties": {"text": {"type": "string"},
+                               "kind": {"type": "string", "enum": ["title", "figure", "query"]},
+                               "slug": {"type": ["string", "null"]},
+                               "url": {"type": "string"}}}},
+        },
+    },
+    "Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {
+            "type": "object", "required": ["status", "title", "message"],
+            "properties": {"status": {"type": "integer"}, "title": {"type": "string"},
+                           "message": {"type": "string"}}}},
+    },
+}
+
+
+def _ok(schema: str, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+def openapi_document() -> dict:
+    """The OpenAPI 3.1 description of /api."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "eventsearch API", "version": _version(),
+                 "description": "Search event narratives. Every error has the Error shape."},
+        "servers": [{"url": "/api"}],
+        "paths": {
+            "/search": {"get": {
+                "summary": "Search events",
+                "parameters": SEARCH_PARAMETERS,
+                "responses": {"200": _ok("SearchResults", "A page of results"),
+                              "400": ERROR, "503": ERROR},
+            }},
+            "/events/{slug}": {"get": {
+                "summary": "One event, with similar events",
+                "parameters": [{"name": "slug", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "responses": {"200": _ok("Event", "The event"), "404": ERROR, "503": ERROR},
+            }},
+            "/suggest": {"get": {
+                "summary": "Autocomplete: titles, people and query completions",
+                "parameters": [
+                    _param("q", "What has been typed so far.", {"type": "string",
+                                                                "maxLength": 200}),
+                    _param("limit", "How many suggestions.",
+                           {"type": "integer", "minimum": 1, "maximum": 20, "default": 8}),
+                ],
+                "responses": {"200": _ok("Suggestions", "Suggestions, best first"),
+                              "400": ERROR, "503": ERROR},
+            }},
+            "/openapi.json": {"get": {
+                "summary": "This document",
+                "responses": {"200": {"description": "The OpenAPI document"}},
+            }},
+        },
+        "components": {
+            "schemas": SCHEMAS,
+            "responses": {"Error": {
+                "description": "Any error: 400 bad parameter, 404 unknown, 405 wrong method, "
+                               "503 no index yet.",
+                "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Error"}}},
+            }},
+        },
+    }

@@ -1,0 +1,123 @@
+"""The pages: search, event, timeline, query help. Views call the search API only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from markupsafe import Markup
+
+from web.app import current_index
+from web.chart import year_chart
+from web.params import BadParameter, SearchParams, format_year, search_params
+
+bp = Blueprint("ui", __name__)
+
+SEARCH_KEYS = ("q", "year", "category", "figure", "sort")
+
+
+@bp.app_template_global()
+def search_url(**changes) -> str:
+    """The current search's URL with some parameters changed (None removes one)."""
+    args = {k: request.args.get(k) for k in SEARCH_KEYS if request.args.get(k)}
+    args.update({k: v for k, v in changes.items()})
+    args = {k: v for k, v in args.items() if v not in (None, "")}
+    if args.get("sort") == "relevance":
+        args.pop("sort")
+    return url_for("ui.search", **args)
+
+
+@bp.get("/")
+@bp.get("/search")
+def search():
+    try:
+        params = search_params(request.args,
+                               default_per_page=current_app.config["PER_PAGE"])
+    except BadParameter as exc:
+        return error_page(400, str(exc))
+    index = current_index()
+    browsing = not (params.q.strip() or params.year or params.category or params.figure)
+    results = None if browsing and request.path == "/" else index.search(params.q,
+                                                                          **params.kwargs())
+    chart = ""
+    if results is not None and results.facets.year:
+        chart = Markup(year_chart(
+            [(f.value, f.count) for f in results.facets.year],
+            lambda year: search_url(year=str(year)),
+            label="Matching events per year",
+        ))
+    return render_template(
+        "search.html",
+        params=params,
+        results=results,
+        chart=chart,
+        active=_active_filters(params),
+        stats=index.stats() if results is None else None,
+    )
+
+
+def _active_filters(params: SearchParams) -> list[tuple[str, str, str]]:
+    """(label, value, URL without it) for each filter in force."""
+    active = []
+    if params.year is not None:
+        active.append(("Year", format_year(params.year), search_url(year=None)))
+    if params.category:
+        active.append(("Category", params.category, search_url(category=None)))
+    if params.figure:
+        active.append(("Person", params.figure, search_url(figure=None)))
+    return active
+
+
+@bp.get("/events/<slug>")
+def event(slug: str):
+    index = current_index()
+    found = index.get(slug)
+    if found is None:
+        abort(404, description=f"There is no event called “{slug}”.")
+    query = (request.args.get("q") or "")[:1000]
+    mark = index.highlighter(query) if query.strip() else None
+    limit = current_app.config["SIMILAR_LIMIT"]
+    own = {link.slug for link in found.related}
+    related = index.related(slug, limit=len(own) + limit)
+    return render_template(
+        "event.html",
+        event=found,
+        query=query,
+        mark=(lambda text: Markup(mark(text))) if mark else (lambda text: text),
+        linked={ref.slug for ref in related},
+        similar=[ref for ref in related if ref.slug not in own][:limit],
+    )
+
+
+@bp.get("/timeline")
+def timeline():
+    index = current_index()
+    everything = index.search("", per_page=1)
+    decades = [f.value for f in everything.facets.decade]
+    try:
+        decade = int(request.args.get("decade") or (decades[-1] if decades else 0))
+    except ValueError:
+        return error_page(400, "decade must be a year such as 1980")
+    page = index.search("", year=(decade, decade + 9), sort="year", per_page=100)
+    by_year: dict[int, list] = {}
+    for hit in page.hits:
+        by_year.setdefault(hit.year, []).append(hit)
+    chart = Markup(year_chart(
+        [(f.value, f.count) for f in everything.facets.year],
+        lambda year: url_for("ui.search", year=str(year)),
+        label="All events per year",
+    ))
+    return render_template("timeline.html", decades=everything.facets.decade, decade=decade,
+                           by_year=by_year, chart=chart, total=everything.total,
+                           shown=page.total)
+
+
+@bp.get("/help")
+def help_page():
+    return render_template("help.html")
+
+
+def error_page(status: int, message: str):
+    """An HTML error page with the right status."""
+    titles = {400: "That request could not be understood", 404: "Not found",
+              405: "Method not allowed", 503: "Search is not available yet"}
+    return render_template("error.html", status=status, title=titles.get(status, "Error"),
+                           message=message), status
