@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -145,7 +145,7 @@ def make_queries(events: list[Event], count: int, seed: int) -> list[Query]:
         return tuple(word() for _ in range(rng.randint(low, high)))
 
     def phrase() -> str:
-        while True:
+        for _ in range(10_000):
             event = rng.choice(events)
             text = rng.choice(event.sections).text if event.sections else event.summary
             tokens = text.split()
@@ -156,6 +156,7 @@ def make_queries(events: list[Event], count: int, seed: int) -> list[Query]:
             run = tokens[start:start + size]
             if all(t.isalpha() and t.lower() not in STOP_WORDS for t in run):
                 return " ".join(t.lower() for t in run)
+        raise RuntimeError("no phrase without stop words in the corpus")
 
     def years() -> tuple[int, int]:
         start = rng.randint(1943, 2020)
@@ -271,6 +272,7 @@ class Figures:
     fts5_build_s: float = 0.0
     fts5_bytes: int = 0
     update_s: list[float] = field(default_factory=list)
+    update_counts: list[int] = field(default_factory=list)
     cli_s: float = 0.0
     cli_update_s: float = 0.0
     cli_report: str = ""
@@ -284,6 +286,7 @@ class Figures:
     overlap: float = 0.0
     memory: dict = field(default_factory=dict)
     load: list[float] = field(default_factory=list)
+    examples: list[Query] = field(default_factory=list)
 
     @property
     def build_s(self) -> float:
@@ -341,6 +344,7 @@ def run_size(size: int, queries_count: int, work: Path, seed: int) -> Figures:
 
     # 3. Query latency: ours, FTS5, a new EventIndex per query; interleaved.
     queries = make_queries(events, queries_count, seed)
+    figures.examples = queries[:8]
     warmup = make_queries(events, WARMUP_QUERIES, seed + 1)
     ours = open_index(index_dir)
     for query in warmup:
@@ -400,11 +404,13 @@ def run_size(size: int, queries_count: int, work: Path, seed: int) -> Figures:
         started = time.perf_counter()
         report = index.update(events)
         figures.update_s.append(time.perf_counter() - started)
-        if (report.updated, report.added, report.deleted) != (1, 0, 0):
+        figures.update_counts.append(report.updated)
+        if report.updated < 1 or report.added or report.deleted:
             raise RuntimeError(f"expected one update, got {report}")
     index.close()
     say(f"update with one changed page: {statistics.median(figures.update_s):.2f} s "
-        f"(median of {REINDEX_ROUNDS}; max {max(figures.update_s):.2f} s)")
+        f"(median of {REINDEX_ROUNDS}; max {max(figures.update_s):.2f} s; "
+        f"events rewritten: {figures.update_counts})")
 
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import web.cli"], check=True, cwd=ROOT)
@@ -422,7 +428,7 @@ def run_size(size: int, queries_count: int, work: Path, seed: int) -> Figures:
         capture_output=True, text=True, check=True, cwd=ROOT)
     figures.cli_s = time.perf_counter() - started
     figures.cli_report = done.stdout.strip().split(": ", 1)[-1]
-    if not re.search(r"\b0 added, 1 updated, 0 deleted", figures.cli_report):
+    if not re.search(r"\b0 added, [1-9]\d* updated, 0 deleted", figures.cli_report):
         raise RuntimeError(f"expected one update from the command, got {done.stdout!r}")
     figures.cli_update_s = float(re.search(r"\(([\d.]+) s\)", figures.cli_report).group(1))
     say(f"eventsearch index FOLDER: {figures.cli_s:.1f} s ({figures.cli_report})")
@@ -485,7 +491,7 @@ def targets(results: list[Figures]) -> list[tuple[str, str, str]]:
                          f"{build_note}; {big.build_s / 180:.2f}x the 180 s budget")))
     update = statistics.median(big.update_s)
     rows.append((TARGETS["update"], f"{update:.2f} s",
-                 verdict(update < 0.5, f"{update / 1:.2f}x the 1 s ceiling; "
+                 verdict(update < 0.5, f"{update:.0%} of the 1 s ceiling; "
                          "'well under' read as < 0.5 s")))
     p50, p95 = big.p("ours", 50) / big.p("fts5", 50), big.p("ours", 95) / big.p("fts5", 95)
     rows.append((TARGETS["fts5"], f"p50 {p50:.1f}x, p95 {p95:.1f}x",
@@ -536,17 +542,17 @@ def summary_table(results: list[Figures]) -> str:
     return "\n".join(lines)
 
 
-def render(results: list[Figures], info: dict, command: str, queries: int,
-           examples: list[Query]) -> str:
+def render(results: list[Figures], info: dict, command: str, queries: int) -> str:
     big = max(results, key=lambda f: f.size)
     loads = [x for f in results for x in f.load]
     cpu_shares = ", ".join(f"{f.query_cpu_share:.0%} at {f.size:,}" for f in results)
     index_shares = ", ".join(f"{f.index_cpu_s / f.index_s:.0%} at {f.size:,}" for f in results)
     update = statistics.median(big.update_s)
     parse_share = big.parse2_s / big.cli_s
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    rewrites = _rewrite_note(results)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     target_rows = "\n".join(f"| {t} | {fig} | {v} |" for t, fig, v in targets(results))
-    example_lines = "\n".join(f"    {q.describe()}" for q in examples)
+    example_lines = "\n".join(f"      {q.describe()}" for q in big.examples)
     return f"""{SECTION}
 
 Measured by `bench/perf.py` ({stamp}), in one run:
@@ -613,11 +619,26 @@ page. Figures are wall-clock times.
   last run (kept in a small manifest next to the index) would remove nearly all of the
   parse: listing and stat-ing all {big.size:,} pages takes {big.stat_s * 1000:.0f} ms.
   Not implemented; reported only.
-- Another process may have been using the CPUs during the run. Share of wall time spent
-  on this process's CPU: index build {index_shares}; our queries {cpu_shares}. Shares
+{rewrites}- Another process may have been using the CPUs during the run. Share of wall
+  time spent on this process's CPU: index build {index_shares}; our queries {cpu_shares}. Shares
   well below 100% mean the absolute times are inflated by contention; the ratios between
   engines are measured interleaved in the same run and hold up better.
 """
+
+
+def _rewrite_note(results: list[Figures]) -> str:
+    """A note when an update with one changed page rewrote more than one event."""
+    extra = [(f.size, f.update_counts, f.cli_report) for f in results
+             if max(f.update_counts) > 1 or not f.cli_report.startswith("0 added, 1 updated")]
+    if not extra:
+        return ""
+    seen = "; ".join(f"{size:,} events: `update` rounds rewrote {counts} events, the command "
+                     f"reported \"{cli}\"" for size, counts, cli in extra)
+    return ("- One page changed, yet more than one event was rewritten ("
+            f"{seen}). `EventIndex.slugs()` counts the version terms of deleted documents "
+            "(Whoosh's `doc_frequency` ignores deletions until a merge), so a page replaced "
+            "earlier may look changed again and be rewritten. The times above include "
+            "that extra work.\n")
 
 
 def write_section(path: Path, section: str) -> None:
@@ -657,10 +678,7 @@ def main() -> None:
 
     command = (f".venv/bin/python bench/perf.py --sizes {' '.join(map(str, args.sizes))} "
                f"--queries {args.queries} --out {_shown(args.out)}")
-    events = [o for o in iter_directory(args.work / f"corpus-{results[0].size}")
-              if isinstance(o, Event)]
-    examples = make_queries(events, args.queries, args.seed)[:8]
-    section = render(results, info, command, args.queries, examples)
+    section = render(results, info, command, args.queries)
     write_section(args.out, section)
 
     say("\n" + summary_table(results))

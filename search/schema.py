@@ -16,9 +16,9 @@ SCHEMA_VERSION = 3
 
 #: The searched text fields and their weights, chosen on tests/relevance (docs/relevance.md).
 FIELD_BOOSTS = {
-    "title": 3.0,
-    "figures_text": 2.0,
-    "summary": 1.5,
+    "title": 2.0,
+    "figures_text": 1.5,
+    "summary": 1.25,
     "body": 1.0,
     "impact": 0.8,
 }

@@ -43,3 +43,16 @@ def corpus_index(tmp_path_factory, corpus_events):
 @pytest.fixture
 def index_dir(tmp_path) -> Path:
     return tmp_path / "index"
+
+
+@pytest.fixture(scope="session")
+def app(corpus_index):
+    """The real Flask app over the real corpus index."""
+    from web import create_app
+
+    return create_app({"INDEX": str(corpus_index.path), "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -48,6 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["INDEX"]:
         app.config["INDEX"] = str(default_index_dir())
     app.extensions["eventsearch"] = _State()
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
 
     from web import api, ui
 
