@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -548,8 +549,26 @@ def render(results: list[Figures], info: dict, command: str, queries: int) -> st
     cpu_shares = ", ".join(f"{f.query_cpu_share:.0%} at {f.size:,}" for f in results)
     index_shares = ", ".join(f"{f.index_cpu_s / f.index_s:.0%} at {f.size:,}" for f in results)
     update = statistics.median(big.update_s)
-    parse_share = big.parse2_s / big.cli_s
-    rewrites = _rewrite_note(results)
+    rest = big.cli_s - big.startup_s - big.cli_update_s
+    notes = [
+        f"Re-indexing one page end to end took {big.cli_s:.1f} s at {big.size:,} events, "
+        f"of which the index's share was {big.cli_update_s:.2f} s (in process, `update` "
+        f"alone: {update:.2f} s) and interpreter start-up with imports {big.startup_s:.1f} "
+        f"s. The other {rest:.1f} s ({rest / big.cli_s:.0%}) is re-reading and re-parsing "
+        f"every page (in process, with 2 workers: {big.parse2_s:.1f} s). Skipping pages "
+        "whose mtime and size are unchanged since the last run (kept in a small manifest "
+        "next to the index), and re-parsing only the rest, would remove nearly all of it: "
+        f"listing and stat-ing all {big.size:,} pages takes {big.stat_s * 1000:.0f} ms. "
+        "Not implemented; reported only.",
+        *_rewrite_note(results),
+        "Other processes may have been using the 2 CPUs during the run. Share of wall time "
+        f"spent on this process's CPU: index build {index_shares}; our queries "
+        f"{cpu_shares}. Shares well below 100% mean the absolute times are inflated by "
+        "contention; the ratios between engines are measured interleaved, query by query, "
+        "in the same run and hold up better.",
+    ]
+    notes = "\n".join(textwrap.fill(n, 90, initial_indent="- ", subsequent_indent="  ",
+                                    break_on_hyphens=False) for n in notes)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     target_rows = "\n".join(f"| {t} | {fig} | {v} |" for t, fig, v in targets(results))
     example_lines = "\n".join(f"      {q.describe()}" for q in big.examples)
@@ -611,34 +630,23 @@ page. Figures are wall-clock times.
 
 ### Notes
 
-- Re-indexing one page end to end took {big.cli_s:.1f} s at {big.size:,} events, of which
-  the index's share was {big.cli_update_s:.2f} s (in process, `update` alone:
-  {update:.2f} s). The rest is re-parsing every page (about {big.parse2_s:.0f} s with 2
-  workers, {parse_share:.0%} of it) and interpreter start-up with imports
-  ({big.startup_s:.1f} s). Skipping pages whose mtime and size have not changed since the
-  last run (kept in a small manifest next to the index) would remove nearly all of the
-  parse: listing and stat-ing all {big.size:,} pages takes {big.stat_s * 1000:.0f} ms.
-  Not implemented; reported only.
-{rewrites}- Another process may have been using the CPUs during the run. Share of wall
-  time spent on this process's CPU: index build {index_shares}; our queries {cpu_shares}. Shares
-  well below 100% mean the absolute times are inflated by contention; the ratios between
-  engines are measured interleaved in the same run and hold up better.
+{notes}
 """
 
 
-def _rewrite_note(results: list[Figures]) -> str:
+def _rewrite_note(results: list[Figures]) -> list[str]:
     """A note when an update with one changed page rewrote more than one event."""
     extra = [(f.size, f.update_counts, f.cli_report) for f in results
              if max(f.update_counts) > 1 or not f.cli_report.startswith("0 added, 1 updated")]
     if not extra:
-        return ""
-    seen = "; ".join(f"{size:,} events: `update` rounds rewrote {counts} events, the command "
-                     f"reported \"{cli}\"" for size, counts, cli in extra)
-    return ("- One page changed, yet more than one event was rewritten ("
-            f"{seen}). `EventIndex.slugs()` counts the version terms of deleted documents "
-            "(Whoosh's `doc_frequency` ignores deletions until a merge), so a page replaced "
-            "earlier may look changed again and be rewritten. The times above include "
-            "that extra work.\n")
+        return []
+    seen = "; ".join(f"at {size:,} events the `update` rounds rewrote {counts} events and "
+                     f"the command reported \"{cli}\"" for size, counts, cli in extra)
+    return [f"One page changed each time, yet more than one event was rewritten: {seen}. "
+            "`EventIndex.slugs()` counts the version terms of deleted documents (Whoosh's "
+            "`doc_frequency` ignores deletions until a merge), so a page replaced earlier "
+            "can look changed again and be rewritten on every later update. The times "
+            "above include that extra work."]
 
 
 def write_section(path: Path, section: str) -> None:

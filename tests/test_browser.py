@@ -1,0 +1,154 @@
+"""End to end in real headless Chromium (Debian's package) driven by Playwright.
+
+The site runs under waitress on 127.0.0.1, over a real index of the bundled corpus.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+playwright_api = pytest.importorskip("playwright.sync_api",
+                                     reason="playwright is not installed (pip install -e .[test])")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
+                       "(scripts/test.sh installs it with apt-get when run as root)"),
+]
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage"]
+#: Refreshed when EVENTSEARCH_UPDATE_SCREENSHOT=1; otherwise the run's shot goes to tmp_path.
+SCREENSHOT = ROOT / "docs" / "screenshot-results.png"
+
+
+@pytest.fixture(scope="module")
+def site(app):
+    import waitress
+
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.problems = []
+    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+    page.on("pageerror", lambda e: page.problems.append(str(e)))
+    yield page
+    context.close()
+
+
+def test_search_with_a_suggestion_facet_and_section_link(page, site, tmp_path):
+    page.goto(f"{site}/")
+    box = page.get_by_role("combobox", name="Search events")
+    box.click()
+    box.press_sequentially("Mistral effic", delay=40)
+    options = page.get_by_role("option")
+    options.first.wait_for()
+    assert box.get_attribute("aria-expanded") == "true"
+    texts = options.all_inner_texts()
+    wanted = next(i for i, t in enumerate(texts) if t.startswith("mistral efficiency"))
+    for _ in range(wanted + 1):
+        box.press("ArrowDown")
+    assert options.nth(wanted).get_attribute("aria-selected") == "true"
+    assert box.get_attribute("aria-activedescendant") == options.nth(wanted).get_attribute("id")
+    box.press("Enter")  # takes the suggestion
+    assert box.input_value() == "mistral efficiency"
+    assert page.get_by_role("listbox").is_hidden()
+    box.press("Enter")  # submits the form
+    page.wait_for_url("**/search?q=mistral+efficiency")
+
+    titles = page.locator(".hit-title a").all_inner_texts()
+    assert "Mistral 7B" in titles[:3]
+    first = page.locator(".hit").first
+    assert first.locator(".snippet mark").count() > 0
+    assert page.get_by_role("status").inner_text().startswith("3 results")
+    update = os.environ.get("EVENTSEARCH_UPDATE_SCREENSHOT") == "1"
+    shot = SCREENSHOT if update else tmp_path / SCREENSHOT.name
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+
+    page.locator(".facets").get_by_role("link", name="Model", exact=True).click()
+    page.wait_for_url("**category=Model**")
+    assert page.get_by_role("status").inner_text().startswith("2 results")
+    assert page.get_by_role("link", name="Remove filter Category: Model").is_visible()
+
+    section = page.locator(".section-hits a").first
+    href = section.get_attribute("href")
+    anchor = href.split("#", 1)[1]
+    section.click()
+    page.wait_for_url(f"**#{anchor}")
+    top = page.evaluate(f"document.getElementById('{anchor}').getBoundingClientRect().top")
+    assert 0 <= top < 900
+    assert page.locator("mark").count() > 0  # the query's words, highlighted on the story
+    assert page.problems == []
+
+
+def test_keyboard_escape_closes_suggestions_and_focus_is_visible(page, site):
+    page.goto(f"{site}/")
+    box = page.get_by_role("combobox", name="Search events")
+    box.click()
+    box.press_sequentially("yann", delay=40)
+    page.get_by_role("option").first.wait_for()
+    box.press("Escape")
+    assert page.get_by_role("listbox").is_hidden()
+    assert box.get_attribute("aria-expanded") == "false"
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    assert page.problems == []
+
+
+def test_works_without_javascript(browser, site):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{site}/")
+    page.fill("#q", "Mistral efficiency")
+    page.press("#q", "Enter")
+    page.wait_for_url("**/search?q=Mistral+efficiency")
+    assert "Mistral 7B" in page.locator(".hit-title a").all_inner_texts()
+    context.close()
+
+
+def test_phone_width_and_dark_mode(browser, site):
+    context = browser.new_context(viewport={"width": 375, "height": 740},
+                                  color_scheme="dark")
+    page = context.new_page()
+    page.goto(f"{site}/search?q=neural+network")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    red, green, blue = (int(x) for x in background[4:-1].split(",")[:3])
+    assert red + green + blue < 150, background
+    context.close()
+
+
+def test_pages_load_without_console_errors(page, site):
+    for path in ("/", "/search?q=chess", "/events/eliza", "/timeline", "/help",
+                 "/events/no-such-event"):
+        page.goto(f"{site}{path}")
+    assert page.problems == [] or all("404" in p for p in page.problems)
