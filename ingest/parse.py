@@ -291,11 +291,13 @@ class _Page:
         tag = self.soup.find(class_="event-summary")
         if tag is not None:
             return self._text_of(tag)
-        if intro is not None:
-            for element in intro.tags:
-                if element.name == "p" and _words(text := self._text_of(element)) >= 8:
-                    return text
-        return _plain(self._meta.get("description") or self._meta.get("og:description", ""))
+        paragraphs = [self._text_of(t) for t in intro.tags if t.name == "p"] if intro else []
+        paragraphs = [p for p in paragraphs if p]
+        for text in paragraphs:
+            if _words(text) >= 8:
+                return text
+        described = self._meta.get("description") or self._meta.get("og:description", "")
+        return _plain(described) or (paragraphs[0] if paragraphs else "")
 
     def figures(self, buckets: list[_Bucket]) -> tuple[str, ...]:
         names: list[str] = [self._text_of(t) for t in self.soup.find_all(class_="figure")]

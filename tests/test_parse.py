@@ -187,3 +187,31 @@ def test_event_round_trips_through_dict():
 )
 def test_slug_from_url(url, slug):
     assert slug_from_url(url) == slug
+
+
+@pytest.mark.parametrize(("head", "body", "title", "year"), [
+    ('<meta property="og:title" content="GPT-2 and Staged Release | Site">'
+     '<meta property="article:published_time" content="2019-02-14T10:00:00Z">',
+     "<p>OpenAI held back its largest model at first, releasing it in stages.</p>",
+     "GPT-2 and Staged Release", 2019),
+    ('<title>BERT – Example Archive</title><meta name="date" content="2018-10-11">',
+     "<p>Google researchers pre-trained a bidirectional Transformer encoder.</p>",
+     "BERT", 2018),
+    ("<title>AlexNet</title>",
+     '<div class="when"><time datetime="2012-09-30">30 September 2012</time></div>'
+     "<p>A deep convolutional network won the ImageNet challenge by a wide margin.</p>",
+     "AlexNet", 2012),
+])
+def test_title_and_year_from_meta_tags_and_time(head, body, title, year):
+    event = parse_event(f"<html><head>{head}</head><body>{body}</body></html>",
+                        "https://example.org/e/x.html")
+    assert (event.title, event.year) == (title, year)
+
+
+def test_key_people_as_a_run_of_inline_elements():
+    html = ("<h1>Deep Learning Award</h1><p>Three researchers shared computing's top prize "
+            "for their work on neural networks.</p><h2>Key People</h2>"
+            "<p><span>Geoffrey Hinton</span><span>Yann LeCun</span><span>Yoshua Bengio</span>"
+            "</p>")
+    event = parse_event(html, "https://example.org/e/award.html")
+    assert event.figures == ("Geoffrey Hinton", "Yann LeCun", "Yoshua Bengio")
