@@ -27,6 +27,7 @@ def _bad_parameter(error: BadParameter):
 
 @bp.get("/search")
 def search():
+    """Search results as JSON: the fields of SearchResults, plus ``pages``."""
     params = search_params(request.args, default_per_page=current_app.config["PER_PAGE"])
     results = current_index().search(params.q, **params.kwargs())
     body = results.to_dict()
@@ -36,6 +37,7 @@ def search():
 
 @bp.get("/events/<slug>")
 def event(slug: str):
+    """One event as JSON, with similar events."""
     index = current_index()
     found = index.get(slug)
     if found is None:
@@ -48,6 +50,7 @@ def event(slug: str):
 
 @bp.get("/suggest")
 def suggest():
+    """Autocomplete suggestions for what has been typed."""
     prefix = (request.args.get("q") or "")[:200]
     raw_limit = request.args.get("limit") or str(current_app.config["SUGGEST_LIMIT"])
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 20:
@@ -66,10 +69,12 @@ def suggest():
 
 @bp.get("/openapi.json")
 def openapi():
+    """The OpenAPI document of this API."""
     return jsonify(openapi_document())
 
 
 @bp.route("/", defaults={"rest": ""})
 @bp.route("/<path:rest>")
 def unknown(rest: str):
+    """Any other /api path: a JSON 404."""
     return error_response(404, f"no API endpoint /api/{rest}")

@@ -28,6 +28,7 @@ def search_url(**changes) -> str:
 @bp.get("/")
 @bp.get("/search")
 def search():
+    """The home page (a search box) and the results page."""
     try:
         params = search_params(request.args,
                                default_per_page=current_app.config["PER_PAGE"])
@@ -68,6 +69,7 @@ def _active_filters(params: SearchParams) -> list[tuple[str, str, str]]:
 
 @bp.get("/events/<slug>")
 def event(slug: str):
+    """One event's whole story; the words of ``?q=`` are highlighted."""
     index = current_index()
     found = index.get(slug)
     if found is None:
@@ -89,6 +91,7 @@ def event(slug: str):
 
 @bp.get("/timeline")
 def timeline():
+    """Every event by year, one decade at a time."""
     index = current_index()
     everything = index.search("", per_page=1)
     decades = [f.value for f in everything.facets.decade]
@@ -112,6 +115,7 @@ def timeline():
 
 @bp.get("/help")
 def help_page():
+    """The query syntax."""
     return render_template("help.html")
 
 
