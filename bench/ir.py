@@ -37,10 +37,13 @@ import ir_measures  # noqa: E402
 import Stemmer  # noqa: E402
 from ir_measures import AP, P, R, nDCG  # noqa: E402
 
+import search.analysis as search_analysis  # noqa: E402
 import search.index as search_index  # noqa: E402
 import search.query as search_query  # noqa: E402
 from ingest import Event, Section  # noqa: E402
 from search import create_index  # noqa: E402
+from search.analysis import query_terms  # noqa: E402
+from search.schema import TEXT_FIELDS, from_stored, to_document  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "ir"
 COLLECTIONS = ("cranfield", "cisi", "vaswani")
@@ -203,23 +206,29 @@ def rank_ours(collection: Collection, index: search_index.EventIndex, name: str 
     return side
 
 
-def rank_bm25(collection: Collection) -> Side:
-    """Every query ranked by plain BM25 (bm25s) over title and text."""
+def rank_bm25(collection: Collection, *, stopwords: str | list[str] = "en",
+              unique: bool = False) -> Side:
+    """Every query ranked by plain BM25 (bm25s) over title and text.
+
+    :param unique: count each query word once, as a Whoosh query does.
+    """
     stemmer = Stemmer.Stemmer("english")
     side = Side("bm25s")
     docids = list(collection.docs)
     started = time.perf_counter()
     corpus = bm25s.tokenize([f"{t}\n{w}" for t, w in collection.docs.values()], lower=True,
-                            stopwords="en", stemmer=stemmer, show_progress=False)
+                            stopwords=stopwords, stemmer=stemmer, show_progress=False)
     retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
     retriever.index(corpus, show_progress=False)
     side.index_s = time.perf_counter() - started
     depth = min(DEPTH, len(docids))
     for qid, text in collection.queries.items():
         started = time.perf_counter()
-        tokens = bm25s.tokenize([text], lower=True, stopwords="en", stemmer=stemmer,
-                                return_ids=False, show_progress=False)
-        known = [[t for t in tokens[0] if t in retriever.vocab_dict]]
+        tokens = bm25s.tokenize([text], lower=True, stopwords=stopwords, stemmer=stemmer,
+                                return_ids=False, show_progress=False)[0]
+        if unique:
+            tokens = list(dict.fromkeys(tokens))
+        known = [[t for t in tokens if t in retriever.vocab_dict]]
         if known[0]:
             found, scores = retriever.retrieve(known, k=depth, show_progress=False)
             side.run[qid] = [docids[i] for i, s in zip(found[0], scores[0], strict=True)
@@ -250,6 +259,66 @@ def evaluate(collection: Collection, run: dict[str, list[str]]) -> dict[str, flo
 
 
 # -- experiments: variants of our ranking, patched in this process only ----------------------
+#
+# Each variant changes one thing, through the names search/ looks up at search time (or, for
+# the stop list, at index time); search/ itself is never edited. They are written against
+# search/ as it is now and may need updating when it changes.
+
+ORIGINAL_ATTEMPTS = search_index._attempts
+SHORT_QUERY = 3
+
+
+def any_word_attempts(parsed) -> list[tuple[bool, bool]]:
+    """Any word from the start: the all-words attempts are skipped when there are others."""
+    attempts = list(ORIGINAL_ATTEMPTS(parsed))
+    return [a for a in attempts if a[0]] or attempts
+
+
+def short_all_words_attempts(parsed) -> list[tuple[bool, bool]]:
+    """All words first only for queries of at most SHORT_QUERY index terms."""
+    terms = sum(len(query_terms(word.text)) for word in parsed.words)
+    return list(ORIGINAL_ATTEMPTS(parsed)) if terms <= SHORT_QUERY else any_word_attempts(parsed)
+
+
+def ranking_params(model) -> dict[str, float]:
+    """The parameters a BM25F model was made with."""
+    return {"B": model.B, "K1": model.K1,
+            **{f"{name}_B": b for name, b in model._field_B.items()}}
+
+
+class ExactLengths(search_index.LuceneBM25F):
+    """Our ranking with each field's exact length, not Whoosh's one-byte approximation."""
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self.lengths: dict[int, dict[str, dict[int, int]]] = {}
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        if hasattr(scorer, "dfl"):  # a BM25F scorer (not an unscorable field's)
+            lengths = self.field_lengths(searcher.reader())[fieldname]
+            scorer.dfl = lambda docnum: lengths.get(docnum, 1)
+            # Whoosh's skipping bounds come from the approximate lengths: no skipping.
+            scorer.supports_block_quality = lambda: False
+        return scorer
+
+    def field_lengths(self, reader) -> dict[str, dict[int, int]]:
+        if id(reader) not in self.lengths:
+            lengths: dict[str, dict[int, int]] = {name: {} for name in TEXT_FIELDS}
+            for docnum, stored in reader.iter_docs():
+                document = to_document(from_stored(stored))
+                for name in TEXT_FIELDS:
+                    lengths[name][docnum] = len(query_terms(document[name]))
+            self.lengths[id(reader)] = lengths
+        return self.lengths[id(reader)]
+
+
+def split_words_query_text(text: str) -> str:
+    """query_text with words joined by hyphens or slashes given as separate words."""
+    return ORIGINAL_QUERY_TEXT(re.sub(r"(?<=\w)[-/](?=\w)", " ", text))
+
+
+ORIGINAL_QUERY_TEXT = query_text
 
 
 @contextlib.contextmanager
@@ -263,31 +332,42 @@ def patched(target, name: str, value) -> Iterator[None]:
         setattr(target, name, old)
 
 
-def any_word_first(parsed):
-    """Skip the all-words attempt: rank every document with any of the words."""
-    attempts = list(ORIGINAL_ATTEMPTS(parsed))
-    return [a for a in attempts if a[0]] + [a for a in attempts if not a[0]]
+@contextlib.contextmanager
+def no_query_cap() -> Iterator[None]:
+    with patched(search_query, "MAX_CLAUSES", 10**6), \
+            patched(search_query, "MAX_QUERY_CHARS", 10**6):
+        yield
 
 
-ORIGINAL_ATTEMPTS = search_index._attempts
-
-
-def ranking(**changes) -> search_index.LuceneBM25F:
-    """Our RANKING with some of its parameters changed."""
-    params = {"B": 0.75, "K1": 1.2, "title_B": 0.5, "figures_text_B": 0.3, **changes}
-    return search_index.LuceneBM25F(**params)
-
-
+# Entered in order, and each RANKING variant builds on the RANKING in force, so they combine.
 VARIANTS: dict[str, Callable[[], contextlib.AbstractContextManager]] = {
-    "any word from the start": lambda: patched(search_index, "_attempts", any_word_first),
-    "k1=0.9 b=0.4 (title_B=0.4)": lambda: patched(
-        search_index, "RANKING", ranking(K1=0.9, B=0.4, title_B=0.4)),
+    "any word from the start": lambda: patched(search_index, "_attempts", any_word_attempts),
+    f"all words first only up to {SHORT_QUERY} terms": lambda: patched(
+        search_index, "_attempts", short_all_words_attempts),
     "equal field boosts": lambda: patched(
         search_index, "FIELD_BOOSTS", dict.fromkeys(search_index.FIELD_BOOSTS, 1.0)),
+    "no 40-term, 1000-character cap": no_query_cap,
     "no spelling variants": lambda: patched(
         search_index._Compiler, "correct", lambda self, word: []),
-    "no 40-term cap": lambda: patched(search_query, "MAX_CLAUSES", 10_000),
+    "hyphenated words as separate words": lambda: patched(
+        sys.modules[__name__], "query_text", split_words_query_text),
+    "exact field lengths": lambda: patched(
+        search_index, "RANKING", ExactLengths(**ranking_params(search_index.RANKING))),
+    f"k1={BM25_K1} b={BM25_B}": lambda: patched(search_index, "RANKING", type(
+        search_index.RANKING)(**{**ranking_params(search_index.RANKING), "K1": BM25_K1,
+                                 "B": BM25_B})),
 }
+COMBINATIONS = {
+    "any word + equal boosts": ("any word from the start", "equal field boosts"),
+    "any word + equal boosts + no cap": (
+        "any word from the start", "equal field boosts", "no 40-term, 1000-character cap"),
+    "short all words + equal boosts + no cap": (
+        f"all words first only up to {SHORT_QUERY} terms", "equal field boosts",
+        "no 40-term, 1000-character cap"),
+    "all but the short-query rule": tuple(
+        v for v in VARIANTS if v != f"all words first only up to {SHORT_QUERY} terms"),
+}
+STOP_LIST_VARIANT = "bm25s's 33-word stop list (index rebuilt)"
 
 
 @contextlib.contextmanager
@@ -299,17 +379,55 @@ def combined(*names: str) -> Iterator[None]:
         yield
 
 
-def run_experiments(collection: Collection, folder: Path) -> list[tuple[str, dict]]:
-    """Our ranking with each variant alone and with all of them, on one index."""
-    results = []
-    plans = [(name, (name,)) for name in VARIANTS] + [("all of the above", tuple(VARIANTS))]
-    for label, names in plans:
-        with combined(*names):
-            index = search_index.open_index(folder)  # a fresh searcher with the patched RANKING
-            side = rank_ours(collection, index, name=label)
-            index.close()
-        results.append((label, evaluate(collection, side.run)))
-    return results
+@contextlib.contextmanager
+def stop_words(words: frozenset[str]) -> Iterator[None]:
+    """Another stop list for indexing and querying (the analysis caches term_of)."""
+    search_analysis.term_of.cache_clear()
+    try:
+        with patched(search_analysis, "STOP_WORDS", words):
+            yield
+    finally:
+        search_analysis.term_of.cache_clear()
+
+
+def rank_variant(collection: Collection, folder: Path, names: tuple[str, ...],
+                 label: str) -> Side:
+    with combined(*names):
+        index = search_index.open_index(folder)  # a new searcher, with the patched RANKING
+        side = rank_ours(collection, index, name=label)
+        index.close()
+    return side
+
+
+def tiered(first: dict[str, list[str]], rest: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each query's ``first`` results, then its ``rest`` results not already there."""
+    run = {}
+    for qid, ranked in first.items():
+        seen = set(ranked)
+        run[qid] = (ranked + [d for d in rest[qid] if d not in seen])[:DEPTH]
+    return run
+
+
+def run_experiments(collection: Collection, folder: Path,
+                    ours: Side) -> list[tuple[str, dict[str, float]]]:
+    """Figures of our ranking's variants, alone and combined, and of plain BM25's."""
+    runs: dict[str, dict[str, list[str]]] = {"ours, as is": ours.run}
+    for name in VARIANTS:
+        runs[name] = rank_variant(collection, folder, (name,), name).run
+        if name == "any word from the start":
+            runs["all-words matches first, then any word"] = tiered(ours.run, runs[name])
+    for label, names in COMBINATIONS.items():
+        runs[label] = rank_variant(collection, folder, names, label).run
+    with tempfile.TemporaryDirectory(prefix=f"ir-{collection.name}-stop-") as tmp, \
+            stop_words(frozenset(bm25s.stopwords.STOPWORDS_EN)):
+        index, _ = index_ours(collection, Path(tmp))
+        runs[STOP_LIST_VARIANT] = rank_ours(collection, index).run
+        index.close()
+    runs["bm25s"] = rank_bm25(collection).run
+    runs["bm25s, each query word once"] = rank_bm25(collection, unique=True).run
+    runs["bm25s, our 179-word stop list"] = rank_bm25(
+        collection, stopwords=sorted(search_analysis.STOP_WORDS)).run
+    return [(label, evaluate(collection, run)) for label, run in runs.items()]
 
 
 # -- reporting -------------------------------------------------------------------------------
@@ -335,12 +453,11 @@ def table(collection: Collection, ours: Side, baseline: Side) -> str:
     return "\n".join(lines)
 
 
-def experiments_table(collection: Collection, rows: list[tuple[str, dict]],
-                      baseline: dict[str, float]) -> str:
-    """A Markdown table of the variants' figures next to plain BM25's."""
-    lines = [f"**{collection.name}**: variants of our ranking", "",
+def experiments_table(collection: Collection, rows: list[tuple[str, dict]]) -> str:
+    """A Markdown table of the variants' figures."""
+    lines = [f"**{collection.name}**: variants", "",
              "| variant | " + " | ".join(MEASURES) + " |", "|---|" + "---:|" * len(MEASURES)]
-    for label, figures in [*rows, ("bm25s", baseline)]:
+    for label, figures in rows:
         lines.append(f"| {label} | " + " | ".join(f"{figures[m]:.3f}" for m in MEASURES) + " |")
     return "\n".join(lines)
 
@@ -384,9 +501,8 @@ def main() -> None:
             blocks.append(table(collection, ours, baseline))
             print(blocks[-1], end="\n\n", flush=True)
             if args.experiments:
-                rows = run_experiments(collection, Path(tmp))
-                blocks.append(experiments_table(collection, rows,
-                                                evaluate(collection, baseline.run)))
+                rows = run_experiments(collection, Path(tmp), ours)
+                blocks.append(experiments_table(collection, rows))
                 print(blocks[-1], end="\n\n", flush=True)
     write_results(args.out, command, blocks)
     print(f"written to {args.out}")

@@ -12,6 +12,9 @@
     var latest = 0;
 
     function close() {
+      // Forget any request still in flight: its answer must not reopen the list.
+      clearTimeout(timer);
+      latest += 1;
       list.hidden = true;
       list.textContent = "";
       items = [];
