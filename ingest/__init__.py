@@ -4,7 +4,15 @@ Imports neither whoosh nor flask: the search and web layers build on these recor
 """
 
 from ingest.crawl import CrawlError, crawl, iter_crawl
-from ingest.load import LoadResult, find_pages, iter_directory, load_directory, load_file
+from ingest.load import (
+    LoadResult,
+    find_pages,
+    iter_directory,
+    iter_files,
+    load_directory,
+    load_file,
+)
+from ingest.manifest import SourceManifest
 from ingest.model import Event, Listing, NotAnEvent, ParseError, RelatedLink, Section, Skipped
 from ingest.parse import MAX_PAGE_BYTES, parse_event, slugify
 
@@ -17,12 +25,14 @@ __all__ = [
     "NotAnEvent",
     "ParseError",
     "RelatedLink",
+    "SourceManifest",
     "Section",
     "Skipped",
     "crawl",
     "find_pages",
     "iter_crawl",
     "iter_directory",
+    "iter_files",
     "load_directory",
     "load_file",
     "parse_event",

@@ -75,7 +75,11 @@ def iter_directory(path: str | os.PathLike, *, workers: int = 1) -> Iterator[Out
 
     With ``workers`` > 1 pages are parsed in that many processes.
     """
-    pages = find_pages(path)
+    return iter_files(find_pages(path), workers=workers)
+
+
+def iter_files(pages: list[Path], *, workers: int = 1) -> Iterator[Outcome]:
+    """Parse the given page files, yielding outcomes in order (``workers`` processes)."""
     if workers > 1 and len(pages) > 50:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             yield from pool.map(load_file, pages, chunksize=16)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import logging
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -19,9 +21,10 @@ from ingest import (
     Listing,
     LoadResult,
     Skipped,
+    SourceManifest,
     find_pages,
     iter_crawl,
-    iter_directory,
+    iter_files,
 )
 from ingest.parse import slug_from_url
 from search import (
@@ -34,6 +37,9 @@ from search import (
     open_index,
 )
 
+#: In the index folder: each page file's size, modification time and slug at the last run.
+SOURCES_FILE = "sources.json"
+
 #: The corpus that ships with eventsearch, used when no source is given.
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -43,28 +49,55 @@ def is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
 
 
-def read_sources(sources: list[str], *, label: str = "Parsing",
-                 workers: int = 1, delay: float = 1.0) -> LoadResult:
-    """Parse files, folders and site URLs into one result, with a progress bar on a terminal.
+@dataclass
+class Sources:
+    """What reading the sources gave: the parsed result, and the page files behind it."""
 
+    result: LoadResult
+    carried: dict[Path, str] = field(default_factory=dict)  # not read again: unchanged
+    files: dict[Path, str] = field(default_factory=dict)  # read now: slug, "" for listings
+
+
+def read_sources(sources: list[str], *, label: str = "Parsing", workers: int = 1,
+                 delay: float = 1.0,
+                 reuse: Callable[[Path], str | None] | None = None) -> Sources:
+    """Parse files, folders and site URLs, with a progress bar on a terminal.
+
+    :param reuse: gives the slug of a page file that need not be read again (unchanged
+        since the last index), or None to read it.
     :raises click.ClickException: a source does not exist or is not a usable URL.
     """
     for source in sources:
         if not is_url(source) and not Path(source).exists():
             raise click.ClickException(f"no such file or folder: {source}")
     outcomes: list[Event | Skipped | Listing] = []
+    read = Sources(LoadResult((), (), ()))
     for source in sources:
         if is_url(source):
             outcomes.extend(_crawl_with_progress(source, label, delay))
+            continue
+        todo = []
+        for page in find_pages(source):
+            slug = reuse(page) if reuse is not None else None
+            if slug is None:
+                todo.append(page)
+            else:
+                read.carried[page] = slug
+        stream = iter_files(todo, workers=workers)
+        if sys.stderr.isatty() and todo:
+            with click.progressbar(stream, length=len(todo), label=label, file=sys.stderr,
+                                   show_pos=True) as bar:
+                parsed = list(bar)
         else:
-            stream = iter_directory(source, workers=workers)
-            if not sys.stderr.isatty():
-                outcomes.extend(stream)
-                continue
-            with click.progressbar(stream, length=len(find_pages(source)), label=label,
-                                   file=sys.stderr, show_pos=True) as bar:
-                outcomes.extend(bar)
-    return LoadResult.collect(outcomes)
+            parsed = list(stream)
+        for page, outcome in zip(todo, parsed, strict=True):
+            if isinstance(outcome, Event):
+                read.files[page] = outcome.slug
+            elif isinstance(outcome, Listing):
+                read.files[page] = ""
+        outcomes.extend(parsed)
+    read.result = LoadResult.collect(outcomes)
+    return read
 
 
 def _crawl_with_progress(url: str, label: str,
@@ -117,7 +150,7 @@ def parse(source: str, as_json: bool, delay: float) -> None:
 
     Skipped pages are listed on stderr with their reasons.
     """
-    result = read_sources([source], delay=delay)
+    result = read_sources([source], delay=delay).result
     report_skipped(result)
     if not result.events:
         raise click.ClickException(f"no event could be parsed from {source}")
@@ -166,7 +199,11 @@ def _open(index_dir: Path | None) -> EventIndex:
 
 def build_index(sources: list[str], index_dir: Path, *, rebuild: bool = False,
                 delay: float = 1.0, quiet: bool = False):
-    """Parse the sources and bring the index at ``index_dir`` in line with them."""
+    """Parse the sources and bring the index at ``index_dir`` in line with them.
+
+    Page files unchanged since the last run (same size and modification time, recorded in
+    the index folder) are not read again, so editing one page of thousands costs one page.
+    """
     try:
         index = open_index(index_dir)
     except IndexNotFound:
@@ -177,27 +214,38 @@ def build_index(sources: list[str], index_dir: Path, *, rebuild: bool = False,
             click.echo(f"{exc}; rebuilding it now", err=True)
         index = create_index(index_dir)
         rebuild = True
+    manifest = SourceManifest(index_dir / SOURCES_FILE)
+    indexed = set() if rebuild else set(index.slugs())
+
+    def reuse(page: Path) -> str | None:
+        slug = manifest.unchanged(page)
+        return slug if slug == "" or slug in indexed else None
+
     workers = min(4, os.cpu_count() or 1)
-    result = read_sources(sources, label="Reading pages", workers=workers, delay=delay)
+    read = read_sources(sources, label="Reading pages", workers=workers, delay=delay,
+                        reuse=None if rebuild else reuse)
+    result = read.result
     if not quiet:
         report_skipped(result, listings=False)
-    if not result.events:
+    carried = {slug for slug in read.carried.values() if slug}
+    if not result.events and not carried:
         raise click.ClickException("no event could be parsed from "
                                    f"{', '.join(sources)}; the index is unchanged")
-    keep = {slug_from_url(s.source) if is_url(s.source) else Path(s.source).stem
-            for s in result.skipped}
+    failed = {slug_from_url(s.source) if is_url(s.source) else Path(s.source).stem
+              for s in result.skipped}
+    options = {"skipped": len(result.skipped), "keep": failed | carried, "rebuild": rebuild}
     try:
-        if sys.stderr.isatty() and not quiet:
+        if sys.stderr.isatty() and not quiet and result.events:
             with click.progressbar(length=len(result.events), label="Indexing",
                                    file=sys.stderr, show_pos=True) as bar:
-                report = index.update(result.events, skipped=len(result.skipped), keep=keep,
-                                      rebuild=rebuild, progress=lambda _: bar.update(1))
+                report = index.update(result.events, progress=lambda _: bar.update(1),
+                                      **options)
         else:
-            report = index.update(result.events, skipped=len(result.skipped), keep=keep,
-                                  rebuild=rebuild)
+            report = index.update(result.events, **options)
     except SearchError as exc:
         raise click.ClickException(str(exc)) from None
-    return index, report
+    manifest.save({**read.carried, **read.files})
+    return index, dataclasses.replace(report, unchanged=report.unchanged + len(carried))
 
 
 @cli.command()
