@@ -14,6 +14,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.support.levenshtein import distance as edit_distance
@@ -90,7 +91,7 @@ def create_index(path: str | os.PathLike) -> EventIndex:
     """Create an empty index at ``path`` (a folder, created if needed), replacing any there."""
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
-    ix = whoosh_index.create_in(str(folder), make_schema(), indexname=INDEX_NAME)
+    ix = _storage(folder).create_index(make_schema(), indexname=INDEX_NAME)
     _write_meta(folder)
     return EventIndex(folder, ix)
 
@@ -107,7 +108,11 @@ def open_index(path: str | os.PathLike) -> EventIndex:
     found = _read_meta(folder).get("schema_version")
     if found != SCHEMA_VERSION:
         raise IndexOutdated(folder, found, SCHEMA_VERSION)
-    return EventIndex(folder, whoosh_index.open_dir(str(folder), indexname=INDEX_NAME))
+    return EventIndex(folder, _storage(folder).open_index(INDEX_NAME))
+
+
+def _storage(folder: Path) -> FileStorage:
+    return FileStorage(str(folder))
 
 
 def _write_meta(folder: Path) -> None:
@@ -128,7 +133,8 @@ def _read_meta(folder: Path) -> dict:
 
 @dataclass
 class _Table:
-    """Per document: slug, title, year, category, figures. Built once per index version."""
+    """Per document: slug, title, year, category, figures, content hash. Built once per
+    index version, from a column (no stored fields read)."""
 
     rows: dict[int, tuple]
     by_category: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
@@ -138,9 +144,11 @@ class _Table:
 
     @classmethod
     def build(cls, reader) -> _Table:
+        if not reader.doc_count():
+            return cls(rows={})
         column = reader.column_reader("facet_row")
         table = cls(rows={docnum: column[docnum] for docnum in reader.all_doc_ids()})
-        for docnum, (_, _, _, category, figures) in table.rows.items():
+        for docnum, (_, _, _, category, figures, _) in table.rows.items():
             if category:
                 table.by_category[fold(category)].add(docnum)
                 table.category_names[fold(category)] = category
@@ -381,14 +389,7 @@ class EventIndex:
 
     def slugs(self) -> dict[str, str]:
         """Every indexed slug with its content hash."""
-        reader = self._searcher().reader()
-        versions = {}
-        for raw in reader.lexicon("version"):
-            text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            slug, _, content_hash = text.rpartition(" ")
-            if reader.doc_frequency("version", text):
-                versions[slug] = content_hash
-        return versions
+        return {row[0]: row[5] for row in self._table(self._searcher()).rows.values()}
 
     # -- searching -------------------------------------------------------------------
 
@@ -420,16 +421,16 @@ class EventIndex:
         parsed = q.parse_query(query if isinstance(query, str) else "")
         searcher = self._searcher()
         table = self._table(searcher)
-        compiled, matched = _match(searcher, table, parsed, filters)
-        hits = self._hits(searcher, compiled, matched, sort, page, per_page)
+        compiled, scores = _match(searcher, table, parsed, filters)
+        hits = self._hits(searcher, table, compiled, scores, sort, page, per_page)
         suggestion = _suggestion(query, compiled.corrections)
         return SearchResults(
             query=query if isinstance(query, str) else "",
-            total=len(matched),
+            total=len(scores),
             page=page,
             per_page=per_page,
             hits=hits,
-            facets=_facets(table, matched),
+            facets=_facets(table, scores),
             suggestion=suggestion,
             elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
             notes=tuple(parsed.notes),
@@ -440,35 +441,25 @@ class EventIndex:
         ranks them, without snippets or facets (for evaluation: bench/ir.py)."""
         searcher = self._searcher()
         table = self._table(searcher)
-        compiled, matched = _match(searcher, table, q.parse_query(query), [])
-        if not matched or compiled.query is None:
+        compiled, scores = _match(searcher, table, q.parse_query(query), [])
+        if compiled.query is None:
             return []
-        results = searcher.search(compiled.query, limit=limit, filter=matched)
-        return [(table.rows[hit.docnum][0], float(hit.score)) for hit in results]
+        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        return [(table.rows[docnum][0], float(score)) for docnum, score in best]
 
-    def _hits(self, searcher, compiled: _Compiled, matched: set[int], sort: str, page: int,
-              per_page: int) -> tuple[Hit, ...]:
+    def _hits(self, searcher, table: _Table, compiled: _Compiled, scores: dict[int, float],
+              sort: str, page: int, per_page: int) -> tuple[Hit, ...]:
         offset = (page - 1) * per_page
-        if not matched or offset >= len(matched):
+        if offset >= len(scores):
             return ()
-        limit = offset + per_page
-        text_query = compiled.query
-        if text_query is None or sort != "relevance":
+        if compiled.query is None or sort != "relevance":
+            # Newest first unless asked otherwise; an empty query browses newest first.
             reverse = sort != "year"
-            table = self._table(searcher)
-            ranked = sorted(matched, key=lambda d: (table.rows[d][2] or 0, d), reverse=reverse)
-            if text_query is not None:
-                # Sorted by year, but still scored: the score says how well it matched.
-                scores = {h.docnum: h.score for h in searcher.search(
-                    text_query, limit=None, filter=set(ranked[offset:limit]))}
-            else:
-                scores = {}
-            page_docs = [(d, scores.get(d, 0.0)) for d in ranked[offset:limit]]
+            order = sorted(scores, key=lambda d: (table.rows[d][2] or 0, d), reverse=reverse)
         else:
-            results = searcher.search(text_query, limit=limit, filter=matched)
-            page_docs = [(hit.docnum, hit.score) for hit in results][offset:limit]
-        return tuple(self._hit(searcher, docnum, score, compiled.weights)
-                     for docnum, score in page_docs)
+            order = sorted(scores, key=lambda d: (-scores[d], d))
+        return tuple(self._hit(searcher, docnum, scores[docnum], compiled.weights)
+                     for docnum in order[offset:offset + per_page])
 
     def _hit(self, searcher, docnum: int, score: float, weights: dict[str, float]) -> Hit:
         event = from_stored(searcher.stored_fields(docnum))
@@ -534,7 +525,7 @@ class EventIndex:
         table = self._table(searcher)
         ranked: list[tuple[int, str, Suggestion]] = []
         seen: set[str] = set()
-        for slug, title, _, _, figures in table.rows.values():
+        for slug, title, _, _, figures, _ in table.rows.values():
             for text, kind, ref in [(title, "title", slug), *((n, "figure", None)
                                                              for n in figures)]:
                 folded = fold(text)
@@ -743,23 +734,25 @@ def _allowed(table: _Table, filters: list) -> set[int] | None:
 
 
 def _match(searcher, table: _Table, parsed: q.ParsedQuery,
-           filters: list) -> tuple[_Compiled, set[int]]:
-    """The compiled query and every document it matches, loosening until something does."""
-    compiled, matched = _Compiled(None, {}, {}), set()
+           filters: list) -> tuple[_Compiled, dict[int, float]]:
+    """The compiled query and the score of every document it matches, loosening the query
+    until something does. One scoring pass gives the ranking, the total and the facets."""
+    compiled, scores = _Compiled(None, {}, {}), {}
     for any_word, years_as_words in _attempts(parsed):
         compiler = _Compiler(searcher, table, any_word=any_word, years_as_words=years_as_words)
         text_query = compiler.compile(parsed.text)
         allowed = _allowed(table, [*filters, *parsed.filters, *compiler.year_filters])
-        if text_query is None:
-            matched = set(table.rows) if allowed is None else allowed
-        else:
-            matched = set(searcher.docs_for_query(text_query))
-            if allowed is not None:
-                matched &= allowed
         compiled = _Compiled(text_query, compiler.weights, compiler.corrections)
-        if matched:
+        if text_query is None:
+            scores = dict.fromkeys(table.rows if allowed is None else allowed, 0.0)
+        elif allowed is not None and not allowed:
+            scores = {}
+        else:
+            results = searcher.search(text_query, limit=None, filter=allowed)
+            scores = {docnum: score for score, docnum in results.top_n}
+        if scores:
             break
-    return compiled, matched
+    return compiled, scores
 
 
 def _attempts(parsed: q.ParsedQuery):
@@ -780,7 +773,7 @@ def _facets(table: _Table, matched: set[int]) -> Facets:
     categories, decades, years, figures = Counter(), Counter(), Counter(), Counter()
     rows = table.rows
     for docnum in matched:
-        _, _, year, category, names = rows[docnum]
+        _, _, year, category, names, _ = rows[docnum]
         if category:
             categories[category] += 1
         if year is not None:
@@ -810,5 +803,5 @@ def _suggestion(query: str, corrections: dict[str, str]) -> str | None:
 
 
 def _ref(row: tuple) -> EventRef:
-    slug, title, year, category, _ = row
+    slug, title, year, category, _, _ = row
     return EventRef(slug=slug, title=title, year=year, category=category)

@@ -8,11 +8,11 @@ from whoosh import columns
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from ingest import Event, RelatedLink, Section
-from search.analysis import analyzer, spelling_analyzer
+from search.analysis import analyzer, vocabulary
 
 #: Bumped whenever the schema or the analysis changes; an index of another version is
 #: rebuilt (``eventsearch index``) or refused (``open_index``), never read wrongly.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: The searched text fields and their weights, chosen on tests/relevance (docs/relevance.md).
 FIELD_BOOSTS = {
@@ -30,17 +30,17 @@ def make_schema() -> Schema:
     text = analyzer()
     return Schema(
         slug=ID(stored=True, unique=True),
-        # slug and content hash together, so one lexicon read tells what the index holds.
-        version=ID(stored=False),
         title=TEXT(analyzer=text, stored=True),
         year=NUMERIC(int, bits=32, stored=True, sortable=True, signed=True),
         category=ID(stored=True, sortable=True),
-        figures=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
+        figures=KEYWORD(stored=True, commas=True, lowercase=False, scorable=True),
         figures_text=TEXT(analyzer=text),
         summary=TEXT(analyzer=text, stored=True),
         body=TEXT(analyzer=text),
         impact=TEXT(analyzer=text, stored=True),
-        spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
+        # Each distinct word once per document, unstemmed: for spelling and completions.
+        # (scorable, so it has a length column: Whoosh looks for a missing one per posting)
+        spell=KEYWORD(scorable=True, lowercase=False),
         url=STORED(),
         sections=STORED(),
         related=STORED(),
@@ -56,7 +56,6 @@ def to_document(event: Event) -> dict:
                        for s in event.sections)
     document = {
         "slug": event.slug,
-        "version": f"{event.slug} {event.content_hash}",
         "title": event.title,
         "category": event.category or "",
         "figures": ",".join(name.replace(",", " ") for name in event.figures),
@@ -64,13 +63,14 @@ def to_document(event: Event) -> dict:
         "summary": event.summary,
         "body": body,
         "impact": event.impact,
-        "spell": "\n".join((event.title, " ".join(event.figures), event.summary, body,
-                            event.impact)),
+        "spell": vocabulary("\n".join((event.title, " ".join(event.figures), event.summary,
+                                       body, event.impact))),
         "url": event.url,
         "sections": json.dumps([[s.heading, s.anchor, s.text] for s in event.sections]),
         "related": json.dumps([[r.title, r.url, r.slug, r.year] for r in event.related]),
         "content_hash": event.content_hash,
-        "facet_row": (event.slug, event.title, event.year, event.category, tuple(event.figures)),
+        "facet_row": (event.slug, event.title, event.year, event.category,
+                      tuple(event.figures), event.content_hash),
     }
     if event.year is not None:
         document["year"] = event.year
