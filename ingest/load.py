@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -81,11 +83,24 @@ def iter_directory(path: str | os.PathLike, *, workers: int = 1) -> Iterator[Out
 def iter_files(pages: list[Path], *, workers: int = 1) -> Iterator[Outcome]:
     """Parse the given page files, yielding outcomes in order (``workers`` processes)."""
     if workers > 1 and len(pages) > 50:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             yield from pool.map(load_file, pages, chunksize=16)
     else:
         for page in pages:
             yield load_file(page)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker process: exit as soon as the parent is gone (even after ``kill -9``),
+    rather than wait forever for work that will never come."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def load_directory(path: str | os.PathLike, *, workers: int = 1) -> LoadResult:

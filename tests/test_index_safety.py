@@ -103,6 +103,20 @@ def test_second_writer_waits_a_bounded_time_then_fails_clearly(index_dir, corpus
     assert index.update(corpus_events[:6], lock_timeout=0.5).added == 1
 
 
+def _processes_reading(pages) -> list[int]:
+    """Processes whose command line names the folder ``pages``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                command = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        if entry.isdigit() and str(pages) in command:
+            found.append(int(entry))
+    return found
+
+
 def _segment_files(folder) -> set[str]:
     return {p.name for p in folder.iterdir() if p.suffix not in (".toc", ".json")
             and not p.name.endswith("_LOCK")}
@@ -131,6 +145,11 @@ def test_kill_9_mid_reindex_leaves_the_last_commit_whole(tmp_path, index_dir, co
     assert process.poll() is None, "the re-index finished before it could be killed"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    # Its page-parsing workers do not outlive it.
+    deadline = time.monotonic() + 10
+    while _processes_reading(pages) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _processes_reading(pages) == []
 
     survivor = open_index(index_dir)
     assert len(survivor) == len(corpus_events)
