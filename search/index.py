@@ -198,8 +198,10 @@ class _Compiled:
 class _Compiler:
     """Turns a parsed query into a Whoosh query, correcting unknown words on the way."""
 
-    def __init__(self, searcher, table: _Table, *, any_word: bool, years_as_words: bool):
+    def __init__(self, searcher, table: _Table, *, any_word: bool, years_as_words: bool,
+                 spelling: dict[str, list[str]] | None = None):
         self.searcher = searcher
+        self.spelling = {} if spelling is None else spelling
         self.reader = searcher.reader()
         self.table = table
         self.any_word = any_word
@@ -306,6 +308,15 @@ class _Compiler:
         folded = fold(word)
         if len(folded) < 4 or not folded.isalpha():
             return []
+        if folded in self.spelling:
+            best = self.spelling[folded]
+        else:
+            best = self.spelling[folded] = self._closest(folded)
+        if best:
+            self.corrections[word] = best[0]
+        return [t for t in (term_of(c) for c in best) if t]
+
+    def _closest(self, folded: str) -> list[str]:
         maxdist = 1 if len(folded) < 8 else 2
         candidates = []
         for raw in self.reader.terms_within("spell", folded, maxdist, prefix=1):
@@ -313,10 +324,7 @@ class _Compiler:
             frequency = self.reader.doc_frequency("spell", candidate)
             candidates.append((edit_distance(folded, candidate), -frequency, candidate))
         candidates.sort()
-        best = [c for _, _, c in candidates[:3]]
-        if best:
-            self.corrections[word] = best[0]
-        return [t for t in (term_of(c) for c in best) if t]
+        return [c for _, _, c in candidates[:3]]
 
     def weigh(self, term: str) -> None:
         if term not in self.weights:
@@ -421,16 +429,17 @@ class EventIndex:
         parsed = q.parse_query(query if isinstance(query, str) else "")
         searcher = self._searcher()
         table = self._table(searcher)
-        compiled, scores = _match(searcher, table, parsed, filters)
-        hits = self._hits(searcher, table, compiled, scores, sort, page, per_page)
-        suggestion = _suggestion(query, compiled.corrections)
+        found = _match(searcher, table, parsed, filters)
+        hits = self._hits(searcher, table, found, sort, page, per_page)
+        suggestion = _suggestion(query, found.compiled.corrections)
         return SearchResults(
             query=query if isinstance(query, str) else "",
-            total=len(scores),
+            total=len(found.scores),
+            all_words=len(found.preferred),
             page=page,
             per_page=per_page,
             hits=hits,
-            facets=_facets(table, scores),
+            facets=_facets(table, found.scores),
             suggestion=suggestion,
             elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
             notes=tuple(parsed.notes),
@@ -441,25 +450,26 @@ class EventIndex:
         ranks them, without snippets or facets (for evaluation: bench/ir.py)."""
         searcher = self._searcher()
         table = self._table(searcher)
-        compiled, scores = _match(searcher, table, q.parse_query(query), [])
-        if compiled.query is None:
+        found = _match(searcher, table, q.parse_query(query), [])
+        if found.compiled.query is None:
             return []
-        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        return [(table.rows[docnum][0], float(score)) for docnum, score in best]
+        return [(table.rows[docnum][0], float(found.scores[docnum]))
+                for docnum in found.order()[:limit]]
 
-    def _hits(self, searcher, table: _Table, compiled: _Compiled, scores: dict[int, float],
-              sort: str, page: int, per_page: int) -> tuple[Hit, ...]:
+    def _hits(self, searcher, table: _Table, found: _Found, sort: str, page: int,
+              per_page: int) -> tuple[Hit, ...]:
         offset = (page - 1) * per_page
-        if offset >= len(scores):
+        if offset >= len(found.scores):
             return ()
-        if compiled.query is None or sort != "relevance":
+        if found.compiled.query is None or sort != "relevance":
             # Newest first unless asked otherwise; an empty query browses newest first.
             reverse = sort != "year"
-            order = sorted(scores, key=lambda d: (table.rows[d][2] or 0, d), reverse=reverse)
+            order = sorted(found.scores, key=lambda d: (table.rows[d][2] or 0, d),
+                           reverse=reverse)
         else:
-            order = sorted(scores, key=lambda d: (-scores[d], d))
-        return tuple(self._hit(searcher, docnum, scores[docnum], compiled.weights)
-                     for docnum in order[offset:offset + per_page])
+            order = found.order()
+        return tuple(self._hit(searcher, d, found.scores[d], found.compiled.weights)
+                     for d in order[offset:offset + per_page])
 
     def _hit(self, searcher, docnum: int, score: float, weights: dict[str, float]) -> Hit:
         event = from_stored(searcher.stored_fields(docnum))
@@ -508,8 +518,8 @@ class EventIndex:
     def highlighter(self, query: str) -> Callable[[str], str]:
         """A function that renders text as safe HTML with the query's words marked."""
         searcher = self._searcher()
-        compiled, _ = _match(searcher, self._table(searcher), q.parse_query(query), [])
-        terms = set(compiled.weights)
+        found = _match(searcher, self._table(searcher), q.parse_query(query), [])
+        terms = set(found.compiled.weights)
         return lambda text: mark_terms(text, terms)
 
     def suggest(self, prefix: str, limit: int = 8) -> tuple[Suggestion, ...]:
@@ -733,40 +743,54 @@ def _allowed(table: _Table, filters: list) -> set[int] | None:
     return allowed
 
 
-def _match(searcher, table: _Table, parsed: q.ParsedQuery,
-           filters: list) -> tuple[_Compiled, dict[int, float]]:
-    """The compiled query and the score of every document it matches, loosening the query
-    until something does. One scoring pass gives the ranking, the total and the facets."""
-    compiled, scores = _Compiled(None, {}, {}), {}
-    for any_word, years_as_words in _attempts(parsed):
-        compiler = _Compiler(searcher, table, any_word=any_word, years_as_words=years_as_words)
-        text_query = compiler.compile(parsed.text)
-        allowed = _allowed(table, [*filters, *parsed.filters, *compiler.year_filters])
-        compiled = _Compiled(text_query, compiler.weights, compiler.corrections)
-        if text_query is None:
-            scores = dict.fromkeys(table.rows if allowed is None else allowed, 0.0)
-        elif allowed is not None and not allowed:
-            scores = {}
+@dataclass
+class _Found:
+    """What a query found: its compiled form, every match's score, and the matches that
+    have all the words (ranked before the rest)."""
+
+    compiled: _Compiled
+    scores: dict[int, float]
+    preferred: set[int]
+
+    def order(self) -> list[int]:
+        """Matches by relevance: all the words first, then by score."""
+        return sorted(self.scores, key=lambda d: (d not in self.preferred, -self.scores[d], d))
+
+
+def _match(searcher, table: _Table, parsed: q.ParsedQuery, filters: list) -> _Found:
+    """Everything the query matches, scored in one pass over the postings.
+
+    Events with all the words come first, then events with some of them. A bare year or
+    decade among the words filters first, and counts as a word if the filter leaves nothing.
+    """
+    spelling: dict[str, list[str]] = {}
+    has_years = any(w.implicit_year for w in parsed.words)
+    found = _Found(_Compiled(None, {}, {}), {}, set())
+    for years_as_words in (False, True) if has_years else (False,):
+        strict = _Compiler(searcher, table, any_word=False, years_as_words=years_as_words,
+                           spelling=spelling)
+        strict_query = strict.compile(parsed.text)
+        allowed = _allowed(table, [*filters, *parsed.filters, *strict.year_filters])
+        if strict_query is None:
+            docs = table.rows if allowed is None else allowed
+            return _Found(_Compiled(None, {}, {}), dict.fromkeys(docs, 0.0), set(docs))
+        loose = _Compiler(searcher, table, any_word=True, years_as_words=years_as_words,
+                          spelling=spelling)
+        loose_query = loose.compile(parsed.text)
+        compiled = _Compiled(loose_query, loose.weights, loose.corrections)
+        if allowed is not None and not allowed:
+            found = _Found(compiled, {}, set())
+            continue
+        results = searcher.search(loose_query, limit=None, filter=allowed)
+        scores = {docnum: score for score, docnum in results.top_n}
+        if loose_query == strict_query:
+            preferred = set(scores)
         else:
-            results = searcher.search(text_query, limit=None, filter=allowed)
-            scores = {docnum: score for score, docnum in results.top_n}
+            preferred = set(searcher.docs_for_query(strict_query)) & scores.keys()
+        found = _Found(compiled, scores, preferred)
         if scores:
             break
-    return compiled, scores
-
-
-def _attempts(parsed: q.ParsedQuery):
-    """All words first; then a bare year as a word; then any word (none matched all)."""
-    has_years = any(w.implicit_year for w in parsed.words)
-    can_loosen = isinstance(parsed.text, q.And) and sum(
-        1 for c in parsed.text.children if not isinstance(c, q.Not)) > 1
-    yield False, False
-    if has_years:
-        yield False, True
-    if can_loosen:
-        yield True, False
-        if has_years:
-            yield True, True
+    return found
 
 
 def _facets(table: _Table, matched: set[int]) -> Facets:

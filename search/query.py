@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 #: Longer queries are cut here: nobody types more, and it bounds the work per query.
 MAX_QUERY_CHARS = 1000
-MAX_CLAUSES = 40
+MAX_CLAUSES = 80
 
 FIELD_ALIASES = {
     "title": "title", "figure": "figure", "figures": "figure", "person": "figure",

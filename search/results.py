@@ -55,7 +55,8 @@ class SearchResults(_AsDict):
     """A page of hits, the total, facets and a did-you-mean suggestion."""
 
     query: str
-    total: int
+    total: int  # every match: events with all the words, then events with some of them
+    all_words: int  # how many of them have all the words (they are ranked first)
     page: int
     per_page: int
     hits: tuple[Hit, ...]

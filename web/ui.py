@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from markupsafe import Markup
 
 from web.app import current_index
@@ -16,13 +18,19 @@ SEARCH_KEYS = ("q", "year", "category", "figure", "sort")
 
 @bp.app_template_global()
 def search_url(**changes) -> str:
-    """The current search's URL with some parameters changed (None removes one)."""
-    args = {k: request.args.get(k) for k in SEARCH_KEYS if request.args.get(k)}
-    args.update({k: v for k, v in changes.items()})
+    """The current search's URL with some parameters changed (None removes one).
+
+    Called dozens of times per page, so the request's parameters and the route are looked
+    up once per request.
+    """
+    if "search_base" not in g:
+        g.search_args = {k: request.args[k] for k in SEARCH_KEYS if request.args.get(k)}
+        g.search_base = url_for("ui.search")
+    args = {**g.search_args, **changes}
     args = {k: v for k, v in args.items() if v not in (None, "")}
     if args.get("sort") == "relevance":
-        args.pop("sort")
-    return url_for("ui.search", **args)
+        del args["sort"]
+    return f"{g.search_base}?{urlencode(args)}" if args else g.search_base
 
 
 @bp.get("/")
