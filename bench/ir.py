@@ -1,7 +1,7 @@
 """Ranking quality on the classic IR test collections: our search next to plain BM25.
 
 Usage: python bench/ir.py [--collections cranfield cisi vaswani] [--out docs/relevance-ir.md]
-                          [--data ../shared/data/ir] [--experiments]
+                          [--data ../shared/data/ir]
 
 For each collection (../shared/data/ir, see its README.md) the documents go through the
 product's own pipeline: each becomes an ``ingest.Event``, indexed by ``create_index`` and
@@ -12,14 +12,12 @@ documents. Both runs are scored by ir-measures on binary relevance (MAP, nDCG@10
 R@100), averaged over the judged queries; a query that returns nothing scores 0.
 
 The results table replaces the part of ``--out`` between its two result markers (the rest
-of the file, the reading of the figures, is left alone). ``--experiments`` also ranks with
-variants of our ranking, patched in this process only, to find what closes a gap.
+of the file, the reading of the figures, is left alone).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import re
 import statistics
 import sys
@@ -37,13 +35,10 @@ import ir_measures  # noqa: E402
 import Stemmer  # noqa: E402
 from ir_measures import AP, P, R, nDCG  # noqa: E402
 
-import search.analysis as search_analysis  # noqa: E402
 import search.index as search_index  # noqa: E402
 import search.query as search_query  # noqa: E402
 from ingest import Event, Section  # noqa: E402
 from search import create_index  # noqa: E402
-from search.analysis import query_terms  # noqa: E402
-from search.schema import TEXT_FIELDS, from_stored, to_document  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "ir"
 COLLECTIONS = ("cranfield", "cisi", "vaswani")
@@ -210,7 +205,7 @@ def rank_bm25(collection: Collection, *, stopwords: str | list[str] = "en",
               unique: bool = False) -> Side:
     """Every query ranked by plain BM25 (bm25s) over title and text.
 
-    :param unique: count each query word once, as a Whoosh query does.
+    :param unique: count a word written twice in a query once (what repeats are worth).
     """
     stemmer = Stemmer.Stemmer("english")
     side = Side("bm25s")
@@ -258,178 +253,6 @@ def evaluate(collection: Collection, run: dict[str, list[str]]) -> dict[str, flo
     return {name: statistics.fmean(values.values()) for name, values in per_query.items()}
 
 
-# -- experiments: variants of our ranking, patched in this process only ----------------------
-#
-# Each variant changes one thing, through the names search/ looks up at search time (or, for
-# the stop list, at index time); search/ itself is never edited. They are written against
-# search/ as it is now and may need updating when it changes.
-
-ORIGINAL_ATTEMPTS = search_index._attempts
-SHORT_QUERY = 3
-
-
-def any_word_attempts(parsed) -> list[tuple[bool, bool]]:
-    """Any word from the start: the all-words attempts are skipped when there are others."""
-    attempts = list(ORIGINAL_ATTEMPTS(parsed))
-    return [a for a in attempts if a[0]] or attempts
-
-
-def short_all_words_attempts(parsed) -> list[tuple[bool, bool]]:
-    """All words first only for queries of at most SHORT_QUERY index terms."""
-    terms = sum(len(query_terms(word.text)) for word in parsed.words)
-    return list(ORIGINAL_ATTEMPTS(parsed)) if terms <= SHORT_QUERY else any_word_attempts(parsed)
-
-
-def ranking_params(model) -> dict[str, float]:
-    """The parameters a BM25F model was made with."""
-    return {"B": model.B, "K1": model.K1,
-            **{f"{name}_B": b for name, b in model._field_B.items()}}
-
-
-class ExactLengths(search_index.LuceneBM25F):
-    """Our ranking with each field's exact length, not Whoosh's one-byte approximation."""
-
-    def __init__(self, **params) -> None:
-        super().__init__(**params)
-        self.lengths: dict[int, dict[str, dict[int, int]]] = {}
-
-    def scorer(self, searcher, fieldname, text, qf=1):
-        scorer = super().scorer(searcher, fieldname, text, qf=qf)
-        if hasattr(scorer, "dfl"):  # a BM25F scorer (not an unscorable field's)
-            lengths = self.field_lengths(searcher.reader())[fieldname]
-            scorer.dfl = lambda docnum: lengths.get(docnum, 1)
-            # Whoosh's skipping bounds come from the approximate lengths: no skipping.
-            scorer.supports_block_quality = lambda: False
-        return scorer
-
-    def field_lengths(self, reader) -> dict[str, dict[int, int]]:
-        if id(reader) not in self.lengths:
-            lengths: dict[str, dict[int, int]] = {name: {} for name in TEXT_FIELDS}
-            for docnum, stored in reader.iter_docs():
-                document = to_document(from_stored(stored))
-                for name in TEXT_FIELDS:
-                    lengths[name][docnum] = len(query_terms(document[name]))
-            self.lengths[id(reader)] = lengths
-        return self.lengths[id(reader)]
-
-
-def split_words_query_text(text: str) -> str:
-    """query_text with words joined by hyphens or slashes given as separate words."""
-    return ORIGINAL_QUERY_TEXT(re.sub(r"(?<=\w)[-/](?=\w)", " ", text))
-
-
-ORIGINAL_QUERY_TEXT = query_text
-
-
-@contextlib.contextmanager
-def patched(target, name: str, value) -> Iterator[None]:
-    """``target.name`` set to ``value`` for the duration."""
-    old = getattr(target, name)
-    setattr(target, name, value)
-    try:
-        yield
-    finally:
-        setattr(target, name, old)
-
-
-@contextlib.contextmanager
-def no_query_cap() -> Iterator[None]:
-    with patched(search_query, "MAX_CLAUSES", 10**6), \
-            patched(search_query, "MAX_QUERY_CHARS", 10**6):
-        yield
-
-
-# Entered in order, and each RANKING variant builds on the RANKING in force, so they combine.
-VARIANTS: dict[str, Callable[[], contextlib.AbstractContextManager]] = {
-    "any word from the start": lambda: patched(search_index, "_attempts", any_word_attempts),
-    f"all words first only up to {SHORT_QUERY} terms": lambda: patched(
-        search_index, "_attempts", short_all_words_attempts),
-    "equal field boosts": lambda: patched(
-        search_index, "FIELD_BOOSTS", dict.fromkeys(search_index.FIELD_BOOSTS, 1.0)),
-    "no 40-term, 1000-character cap": no_query_cap,
-    "no spelling variants": lambda: patched(
-        search_index._Compiler, "correct", lambda self, word: []),
-    "hyphenated words as separate words": lambda: patched(
-        sys.modules[__name__], "query_text", split_words_query_text),
-    "exact field lengths": lambda: patched(
-        search_index, "RANKING", ExactLengths(**ranking_params(search_index.RANKING))),
-    f"k1={BM25_K1} b={BM25_B}": lambda: patched(search_index, "RANKING", type(
-        search_index.RANKING)(**{**ranking_params(search_index.RANKING), "K1": BM25_K1,
-                                 "B": BM25_B})),
-}
-COMBINATIONS = {
-    "any word + equal boosts": ("any word from the start", "equal field boosts"),
-    "any word + equal boosts + no cap": (
-        "any word from the start", "equal field boosts", "no 40-term, 1000-character cap"),
-    "short all words + equal boosts + no cap": (
-        f"all words first only up to {SHORT_QUERY} terms", "equal field boosts",
-        "no 40-term, 1000-character cap"),
-    "all but the short-query rule": tuple(
-        v for v in VARIANTS if v != f"all words first only up to {SHORT_QUERY} terms"),
-}
-STOP_LIST_VARIANT = "bm25s's 33-word stop list (index rebuilt)"
-
-
-@contextlib.contextmanager
-def combined(*names: str) -> Iterator[None]:
-    """Several variants at once."""
-    with contextlib.ExitStack() as stack:
-        for name in names:
-            stack.enter_context(VARIANTS[name]())
-        yield
-
-
-@contextlib.contextmanager
-def stop_words(words: frozenset[str]) -> Iterator[None]:
-    """Another stop list for indexing and querying (the analysis caches term_of)."""
-    search_analysis.term_of.cache_clear()
-    try:
-        with patched(search_analysis, "STOP_WORDS", words):
-            yield
-    finally:
-        search_analysis.term_of.cache_clear()
-
-
-def rank_variant(collection: Collection, folder: Path, names: tuple[str, ...],
-                 label: str) -> Side:
-    with combined(*names):
-        index = search_index.open_index(folder)  # a new searcher, with the patched RANKING
-        side = rank_ours(collection, index, name=label)
-        index.close()
-    return side
-
-
-def tiered(first: dict[str, list[str]], rest: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Each query's ``first`` results, then its ``rest`` results not already there."""
-    run = {}
-    for qid, ranked in first.items():
-        seen = set(ranked)
-        run[qid] = (ranked + [d for d in rest[qid] if d not in seen])[:DEPTH]
-    return run
-
-
-def run_experiments(collection: Collection, folder: Path,
-                    ours: Side) -> list[tuple[str, dict[str, float]]]:
-    """Figures of our ranking's variants, alone and combined, and of plain BM25's."""
-    runs: dict[str, dict[str, list[str]]] = {"ours, as is": ours.run}
-    for name in VARIANTS:
-        runs[name] = rank_variant(collection, folder, (name,), name).run
-        if name == "any word from the start":
-            runs["all-words matches first, then any word"] = tiered(ours.run, runs[name])
-    for label, names in COMBINATIONS.items():
-        runs[label] = rank_variant(collection, folder, names, label).run
-    with tempfile.TemporaryDirectory(prefix=f"ir-{collection.name}-stop-") as tmp, \
-            stop_words(frozenset(bm25s.stopwords.STOPWORDS_EN)):
-        index, _ = index_ours(collection, Path(tmp))
-        runs[STOP_LIST_VARIANT] = rank_ours(collection, index).run
-        index.close()
-    runs["bm25s"] = rank_bm25(collection).run
-    runs["bm25s, each query word once"] = rank_bm25(collection, unique=True).run
-    runs["bm25s, our 179-word stop list"] = rank_bm25(
-        collection, stopwords=sorted(search_analysis.STOP_WORDS)).run
-    return [(label, evaluate(collection, run)) for label, run in runs.items()]
-
-
 # -- reporting -------------------------------------------------------------------------------
 
 
@@ -453,18 +276,26 @@ def table(collection: Collection, ours: Side, baseline: Side) -> str:
     return "\n".join(lines)
 
 
-def experiments_table(collection: Collection, rows: list[tuple[str, dict]]) -> str:
-    """A Markdown table of the variants' figures."""
-    lines = [f"**{collection.name}**: variants", "",
-             "| variant | " + " | ".join(MEASURES) + " |", "|---|" + "---:|" * len(MEASURES)]
-    for label, figures in rows:
-        lines.append(f"| {label} | " + " | ".join(f"{figures[m]:.3f}" for m in MEASURES) + " |")
-    return "\n".join(lines)
+def ranking_params(model) -> dict[str, float]:
+    """The parameters a BM25F model was made with."""
+    return {"B": model.B, "K1": model.K1,
+            **{f"{name}_B": b for name, b in model._field_B.items()}}
+
+
+def settings() -> str:
+    """Our ranking's settings as run (they change; the figures hold for these)."""
+    boosts = ", ".join(f"{name} {boost:g}" for name, boost in search_index.FIELD_BOOSTS.items())
+    params = ", ".join(f"{name}={value:g}"
+                       for name, value in ranking_params(search_index.RANKING).items())
+    return (f"Ours as run: {type(search_index.RANKING).__name__}({params}); field boosts "
+            f"{boosts}; at most {search_query.MAX_CLAUSES} terms and "
+            f"{search_query.MAX_QUERY_CHARS} characters per query.")
 
 
 def write_results(out: Path, command: str, blocks: list[str]) -> None:
     """Put the tables between the result markers of ``out`` (creating it if needed)."""
-    block = "\n".join([START, "", f"`{command}`", "", "\n\n".join(blocks), "", END])
+    block = "\n".join([START, "", f"`{command}`", "", settings(), "",
+                       "\n\n".join(blocks), "", END])
     text = out.read_text() if out.exists() else (
         "# Ranking on the classic IR test collections\n\n" + START + "\n" + END + "\n")
     if START in text and END in text:
@@ -480,16 +311,14 @@ def main() -> None:
     parser.add_argument("--collections", nargs="+", choices=COLLECTIONS, default=COLLECTIONS)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "relevance-ir.md")
     parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--experiments", action="store_true",
-                        help="also rank with variants of our ranking (slower)")
     args = parser.parse_args()
+    if not args.data.is_dir():
+        sys.exit(f"bench/ir.py: no IR test collections at {args.data} (give --data FOLDER)")
     missing = [name for name in args.collections if not (args.data / name).is_dir()]
     if missing:
-        sys.exit(f"bench/ir.py: no {', '.join(missing)} under {args.data} "
-                 "(the IR test collections are not here)")
-    command = "python bench/ir.py --collections " + " ".join(args.collections)
-    if args.experiments:
-        command += " --experiments"
+        sys.exit(f"bench/ir.py: no {', '.join(missing)} in {args.data}")
+    command = ".venv/bin/python bench/ir.py --collections " + " ".join(args.collections)
+    print(settings(), end="\n\n")
     blocks = []
     for name in args.collections:
         collection = READERS[name](args.data / name)
@@ -500,10 +329,6 @@ def main() -> None:
             index.close()
             blocks.append(table(collection, ours, baseline))
             print(blocks[-1], end="\n\n", flush=True)
-            if args.experiments:
-                rows = run_experiments(collection, Path(tmp), ours)
-                blocks.append(experiments_table(collection, rows))
-                print(blocks[-1], end="\n\n", flush=True)
     write_results(args.out, command, blocks)
     print(f"written to {args.out}")
 

@@ -75,7 +75,7 @@ class LuceneBM25F(BM25F):
         return scorer
 
 
-RANKING = LuceneBM25F(B=0.75, K1=1.2, title_B=0.5, figures_text_B=0.3)
+RANKING = LuceneBM25F(B=0.5, K1=1.0, title_B=0.5, figures_text_B=0.3)
 
 
 def default_index_dir() -> Path:

@@ -16,9 +16,9 @@ SCHEMA_VERSION = 4
 
 #: The searched text fields and their weights, chosen on tests/relevance (docs/relevance.md).
 FIELD_BOOSTS = {
-    "title": 2.0,
-    "figures_text": 1.5,
-    "summary": 1.25,
+    "title": 1.5,
+    "figures_text": 1.25,
+    "summary": 1.1,
     "body": 1.0,
     "impact": 0.8,
 }
