@@ -281,6 +281,8 @@ class Figures:
     generate_s: float = 0.0
     parse1_s: float = 0.0
     parse2_s: float = 0.0
+    parse1_cpu_s: float = 0.0
+    parse2_cpu_s: float = 0.0
     index_s: float = 0.0
     index_cpu_s: float = 0.0
     index_bytes: int = 0
@@ -333,16 +335,19 @@ def run_size(size: int, queries_count: int, work: Path, seed: int) -> Figures:
         f"in {figures.generate_s:.1f} s")
 
     # 1. Full build: parse (2 workers, then 1 for comparison), index into a fresh index.
-    # Two workers first, while this process holds little: forked workers that inherit
-    # many objects (the events of another parse) spend their time in the garbage collector.
-    started = time.perf_counter()
+    # Two workers first, before this process holds the events of another parse.
+    started, children = time.perf_counter(), _children_cpu()
     events = [o for o in iter_directory(folder, workers=2) if isinstance(o, Event)]
     figures.parse2_s = time.perf_counter() - started
-    say(f"parse, 2 workers: {figures.parse2_s:6.1f} s  {size / figures.parse2_s:6.0f} events/s")
-    started = time.perf_counter()
+    figures.parse2_cpu_s = _children_cpu() - children
+    say(f"parse, 2 workers: {figures.parse2_s:6.1f} s  {size / figures.parse2_s:6.0f} events/s"
+        f"  (CPU of the workers {figures.parse2_cpu_s:.1f} s)")
+    started, cpu = time.perf_counter(), time.process_time()
     parsed = sum(isinstance(o, Event) for o in iter_directory(folder, workers=1))
     figures.parse1_s = time.perf_counter() - started
-    say(f"parse, 1 worker:  {figures.parse1_s:6.1f} s  {size / figures.parse1_s:6.0f} events/s")
+    figures.parse1_cpu_s = time.process_time() - cpu
+    say(f"parse, 1 worker:  {figures.parse1_s:6.1f} s  {size / figures.parse1_s:6.0f} events/s"
+        f"  (CPU {figures.parse1_cpu_s:.1f} s)")
     if parsed != len(events):
         raise RuntimeError(f"1 worker parsed {parsed} events, 2 workers {len(events)}")
     if len(events) != size:
@@ -469,6 +474,12 @@ def run_size(size: int, queries_count: int, work: Path, seed: int) -> Figures:
     return figures
 
 
+def _children_cpu() -> float:
+    """CPU seconds used by this process's finished children (the parsing workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_command(folder: Path, index_dir: Path) -> tuple[float, str]:
     """Run ``eventsearch index FOLDER --index DIR``: (seconds, its one-line report)."""
     started = time.perf_counter()
@@ -550,7 +561,8 @@ def targets(results: list[Figures]) -> list[tuple[str, str, str]]:
                  verdict(p50 <= 2 and p95 <= 2, f"{max(p50, p95) / 2:.1f}x the allowed 2x")))
     f50, f95 = big.p("fresh", 50) / big.p("ours", 50), big.p("fresh", 95) / big.p("ours", 95)
     rows.append((TARGETS["fresh"], f"p50 {f50:.1f}x, p95 {f95:.1f}x",
-                 verdict(f50 >= 3, "judged on p50")))
+                 verdict(f50 >= 3, "judged on p50" + ("" if f95 >= 3 else
+                                                     f"; p95 is only {f95:.1f}x"))))
     peak = big.memory["peak_kb"] / 1024
     rows.append((TARGETS["memory"], f"{peak:.0f} MB",
                  verdict(peak < 300, f"{peak / 300:.0%} of the budget")))
@@ -601,6 +613,9 @@ def render(results: list[Figures], info: dict, command: str, queries: int) -> st
     big = max(results, key=lambda f: f.size)
     loads = [x for f in results for x in f.load]
     cpu_shares = ", ".join(f"{f.query_cpu_share:.0%} at {f.size:,}" for f in results)
+    parse_shares = ", ".join(
+        f"{f.parse1_cpu_s / f.parse1_s:.0%} (1 worker) and "
+        f"{f.parse2_cpu_s / (2 * f.parse2_s):.0%} (2 workers) at {f.size:,}" for f in results)
     index_shares = ", ".join(f"{f.index_cpu_s / f.index_s:.0%} at {f.size:,}" for f in results)
     update = statistics.median(big.update_s)
     rest = big.cli_s - big.startup_s - big.cli_update_s
@@ -649,8 +664,8 @@ def render(results: list[Figures], info: dict, command: str, queries: int) -> st
            "may have run newer code. Run again for figures of one version."]
           if info["code_end"] != info["code"] else []),
         "Other processes may have been using the 2 CPUs during the run. Share of wall time "
-        f"spent on this process's CPU: index build {index_shares}; our queries "
-        f"{cpu_shares}. Shares well below 100% mean the absolute times are inflated by "
+        f"spent on the CPU: parsing {parse_shares}; index build {index_shares}; our "
+        f"queries {cpu_shares}. Shares well below 100% mean the absolute times are inflated by "
         "contention; the ratios between engines are measured interleaved, query by query, "
         "in the same run and hold up better.",
     ]
