@@ -41,10 +41,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import (  # noqa: E402
+    cpu_model,
+    percentile,
+    sample_phrase,
+    sample_years,
+    say,
+    vocabulary,
+)
 from bench.generate import generate_corpus  # noqa: E402
 from ingest import Event, find_pages, iter_directory, load_file  # noqa: E402
 from search import create_index, open_index  # noqa: E402
-from search.analysis import STOP_WORDS  # noqa: E402
 from search.schema import FIELD_BOOSTS  # noqa: E402
 
 SECTION = "## Search core"
@@ -63,23 +70,12 @@ TARGETS = {
 }
 
 
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
 # -- the machine -----------------------------------------------------------------------------
 
 
 def machine() -> dict:
     """What the figures were measured on."""
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = cpu_model()
     return {
         "nproc": len(os.sched_getaffinity(0)),
         "cpu": model,
@@ -103,11 +99,6 @@ def code_digest() -> str:
 
 def load() -> float:
     return os.getloadavg()[0]
-
-
-def percentile(values: list[float], pct: int) -> float:
-    """The ``pct`` percentile of ``values``, interpolated between ranks."""
-    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
 # -- queries ---------------------------------------------------------------------------------
@@ -145,10 +136,7 @@ def make_queries(events: list[Event], count: int, seed: int) -> list[Query]:
     """``count`` seeded queries from the corpus: half plain words, the rest phrases and
     filters by year, category and figure."""
     rng = random.Random(seed)
-    stream = [w.lower() for e in events[:2000] for w in re.findall(
-        r"[A-Za-z]+", " ".join((e.title, e.summary, e.body, e.impact)))
-        if len(w) > 3 and w.lower() not in STOP_WORDS]
-    distinct = sorted(set(stream))
+    stream, distinct = vocabulary(events[:2000])
     categories = sorted({e.category for e in events if e.category})
     figures = sorted({name for e in events for name in e.figures})
 
@@ -160,22 +148,10 @@ def make_queries(events: list[Event], count: int, seed: int) -> list[Query]:
         return tuple(word() for _ in range(rng.randint(low, high)))
 
     def phrase() -> str:
-        for _ in range(10_000):
-            event = rng.choice(events)
-            text = rng.choice(event.sections).text if event.sections else event.summary
-            tokens = text.split()
-            size = rng.randint(2, 3)
-            if len(tokens) <= size:
-                continue
-            start = rng.randrange(len(tokens) - size)
-            run = tokens[start:start + size]
-            if all(t.isalpha() and t.lower() not in STOP_WORDS for t in run):
-                return " ".join(t.lower() for t in run)
-        raise RuntimeError("no phrase without stop words in the corpus")
+        return sample_phrase(rng, events)
 
     def years() -> tuple[int, int]:
-        start = rng.randint(1943, 2020)
-        return start, start + rng.randint(0, 15)
+        return sample_years(rng)
 
     queries = []
     for _ in range(count):

@@ -47,10 +47,17 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import (  # noqa: E402
+    cpu_model,
+    percentile,
+    sample_phrase,
+    sample_years,
+    say,
+    vocabulary,
+)
 from bench.generate import CATEGORIES, generate_corpus  # noqa: E402
 from ingest import Event, find_pages, load_file  # noqa: E402
 from search import SearchError, open_index  # noqa: E402
-from search.analysis import STOP_WORDS  # noqa: E402
 
 SECTION = "## Web"
 EVENTSEARCH = Path(sys.executable).parent / "eventsearch"
@@ -63,17 +70,9 @@ PHASE_TIMEOUT_S = 900.0  # one concurrent phase may not take longer than this
 PROFILE_QUERIES = 40
 
 
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
 def machine() -> dict:
     """What the figures were measured on."""
-    model = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
+    model = cpu_model()
     return {
         "nproc": len(os.sched_getaffinity(0)),
         "cpu": model,
@@ -82,11 +81,6 @@ def machine() -> dict:
         "waitress": version("waitress"),
         "whoosh": version("Whoosh"),
     }
-
-
-def percentile(values: list[float], pct: int) -> float:
-    """The ``pct`` percentile of ``values``, interpolated between ranks."""
-    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
 # -- queries ---------------------------------------------------------------------------------
@@ -128,10 +122,7 @@ def make_queries(events: list[Event], count: int, seed: int) -> list[Query]:
     """``count`` seeded queries: 1 to 4 words, some with a quoted phrase, some filtered by a
     year range or a category."""
     rng = random.Random(seed)
-    stream = [w.lower() for e in events for w in re.findall(
-        r"[A-Za-z]+", " ".join((e.title, e.summary, e.body, e.impact)))
-        if len(w) > 3 and w.lower() not in STOP_WORDS]
-    distinct = sorted(set(stream))
+    stream, distinct = vocabulary(events)
 
     def words(low: int, high: int) -> list[str]:
         # Half by frequency (what people type), half any word of the vocabulary.
@@ -139,21 +130,10 @@ def make_queries(events: list[Event], count: int, seed: int) -> list[Query]:
                 for _ in range(rng.randint(low, high))]
 
     def phrase() -> str:
-        for _ in range(10_000):
-            event = rng.choice(events)
-            tokens = rng.choice(event.sections).text.split() if event.sections else []
-            size = rng.randint(2, 3)
-            if len(tokens) <= size:
-                continue
-            start = rng.randrange(len(tokens) - size)
-            run = tokens[start:start + size]
-            if all(t.isalpha() and t.lower() not in STOP_WORDS for t in run):
-                return " ".join(t.lower() for t in run)
-        raise RuntimeError("no phrase without stop words in the sample")
+        return sample_phrase(rng, events)
 
     def years() -> tuple[int, int]:
-        start = rng.randint(1943, 2020)
-        return start, start + rng.randint(0, 15)
+        return sample_years(rng)
 
     queries = []
     for _ in range(count):
