@@ -350,31 +350,3 @@ def parse_query(text: str) -> ParsedQuery:
             rest.append(node)
     parsed.text = _and(rest)
     return parsed
-
-
-def words_of(node: Node | None) -> str:
-    """The query as a user would type it again (for did-you-mean)."""
-    if node is None:
-        return ""
-    if isinstance(node, Word):
-        return f"{node.field}:{node.text}" if node.field else node.text
-    if isinstance(node, Phrase):
-        prefix = f"{node.field}:" if node.field else ""
-        return f'{prefix}"{node.text}"'
-    if isinstance(node, Prefix):
-        return f"{node.field + ':' if node.field else ''}{node.text}*"
-    if isinstance(node, Not):
-        return f"-{words_of(node.child)}"
-    if isinstance(node, And):
-        return " ".join(words_of(c) for c in node.children)
-    if isinstance(node, Or):
-        return "(" + " OR ".join(words_of(c) for c in node.children) + ")"
-    if isinstance(node, YearRange):
-        start = node.start if node.start is not None else ""
-        end = node.end if node.end is not None else ""
-        return f"year:{start}" if node.start == node.end else f"year:{start}..{end}"
-    if isinstance(node, Category):
-        return f"category:{node.name}"
-    if isinstance(node, Figure):
-        return f'figure:"{node.name}"'
-    return ""
