@@ -627,12 +627,13 @@ class EventIndex:
         started = time.perf_counter()
         events = list(events)
         keep = set(keep)
-        if not rebuild and not self._plan(events, keep, delete_missing)[0]:
-            # Nothing to write: no lock taken, no files touched.
-            _, counts, notes = self._plan(events, keep, delete_missing)
-            for event in events if progress else ():
-                progress(event)
-            return _report(counts, skipped, started, notes)
+        if not rebuild:
+            actions, counts, notes = self._plan(events, keep, delete_missing)
+            if not actions:
+                # Nothing to write: no lock taken, no files touched.
+                for event in events if progress else ():
+                    progress(event)
+                return _report(counts, skipped, started, notes)
         try:
             writer = self._ix.writer(timeout=lock_timeout, limitmb=256)
         except LockError:
