@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from html import escape
 
+from search.analysis import WORD, term_of
 from search.analysis import terms as text_terms
 
 SNIPPET_CHARS = 240
@@ -21,7 +22,7 @@ def best_passage(text: str, weights: dict[str, float],
     The snippet is safe HTML. With no match the score is 0 and the snippet is the
     opening of the text.
     """
-    spans = [(term, start, end) for term, start, end in text_terms(text) if term in weights]
+    spans = _spans(text, weights)
     if not spans:
         return 0.0, _render(text, 0, width, [])
     best_score, best_first = -1.0, 0
@@ -34,6 +35,33 @@ def best_passage(text: str, weights: dict[str, float],
     first_start = spans[best_first][1]
     start = _window_start(text, first_start, width)
     return best_score, _render(text, start, width, spans)
+
+
+def _spans(text: str, weights: dict[str, float]) -> list[tuple[str, int, int]]:
+    """(term, start, end) of the words of ``text`` whose index term is weighed: the same as
+    filtering :func:`search.analysis.terms`, but each distinct word is looked up once."""
+    wanted = {word for word in set(WORD.findall(text)) if term_of(word) in weights}
+    if not wanted:
+        return []
+    return [(term_of(word), m.start(), m.end()) for m in WORD.finditer(text)
+            if (word := m.group()) in wanted]
+
+
+def section_terms(heading: str, text: str) -> tuple[int, dict[str, int]]:
+    """What :func:`score_sections` needs of a section, worked out when it is indexed: how
+    many indexed words its text has, and how often each term occurs (heading words twice)."""
+    counts: Counter = Counter()
+    length = 0
+    for word, count in Counter(WORD.findall(text)).items():
+        term = term_of(word)
+        if term is not None:
+            length += count
+            counts[term] += count
+    for word in WORD.findall(heading):
+        term = term_of(word)
+        if term is not None:
+            counts[term] += 2
+    return length, dict(counts)
 
 
 def _window_start(text: str, first: int, width: int) -> int:
@@ -80,20 +108,19 @@ def mark_terms(text: str, terms: set[str] | dict[str, float]) -> str:
     return "".join(out)
 
 
-def score_sections(sections, weights: dict[str, float], k1: float = 1.2,
-                   b: float = 0.5) -> list[tuple[float, object, str]]:
+def score_sections(sections, weights: dict[str, float], limit: int = 3, *, terms=None,
+                   k1: float = 1.2, b: float = 0.5) -> list[tuple[float, object, str]]:
     """BM25 of each section (heading counts twice) against the query terms, best first.
 
-    Returns (score, section, snippet) for sections that match at all.
+    Returns (score, section, snippet) for the best ``limit`` sections that match at all.
+    ``terms`` is :func:`section_terms` of each section, if the index kept it.
     """
+    if terms is None:
+        terms = [section_terms(s.heading, s.text) for s in sections]
     counted = []
-    for section in sections:
-        words = [t for t, _, _ in text_terms(section.text)]
-        tf = Counter(w for w in words if w in weights)
-        for term, _, _ in text_terms(section.heading):
-            if term in weights:
-                tf[term] += 2
-        counted.append((section, tf, len(words)))
+    for section, (length, counts) in zip(sections, terms, strict=True):
+        tf = {t: counts[t] for t in weights if t in counts}
+        counted.append((section, tf, length))
     if not counted:
         return []
     avg = sum(n for _, _, n in counted) / len(counted) or 1.0
@@ -103,10 +130,10 @@ def score_sections(sections, weights: dict[str, float], k1: float = 1.2,
             continue
         norm = k1 * (1 - b + b * length / avg)
         score = sum(weights[t] * f * (k1 + 1) / (f + norm) for t, f in tf.items())
-        _, snippet = best_passage(section.text, weights)
-        scored.append((score, section, snippet))
+        scored.append((score, section))
     scored.sort(key=lambda item: -item[0])
-    return scored
+    return [(score, section, best_passage(section.text, weights)[1])
+            for score, section in scored[:limit]]
 
 
 def idf(doc_count: int, doc_frequency: int) -> float:

@@ -7,11 +7,13 @@ import logging
 import os
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
@@ -23,6 +25,7 @@ from whoosh.writing import CLEAR
 from ingest import Event
 from search import query as q
 from search.analysis import fold, query_terms, stem, term_of
+from search.engine import PostingCache, Scorer, segments
 from search.errors import IndexLocked, IndexNotFound, IndexOutdated, QueryError
 from search.highlight import best_passage, idf, mark_terms, score_sections
 from search.results import (
@@ -42,8 +45,10 @@ from search.schema import (
     TEXT_FIELDS,
     from_stored,
     make_schema,
+    stored_section_terms,
     to_document,
 )
+from search.vocabulary import Vocabulary, WordCounts
 
 log = logging.getLogger(__name__)
 
@@ -133,34 +138,80 @@ def _read_meta(folder: Path) -> dict:
 
 @dataclass
 class _Table:
-    """Per document: slug, title, year, category, figures, content hash. Built once per
-    index version, from a column (no stored fields read)."""
+    """Per document: slug, title, year, category, figures, content hash; and the same as
+    arrays over document numbers, for filters and facets. Built once per index version,
+    from a column (no stored fields read)."""
 
     rows: dict[int, tuple]
-    by_category: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
-    by_figure: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    size: int = 0
     figure_names: dict[str, str] = field(default_factory=dict)
     category_names: dict[str, str] = field(default_factory=dict)
+    #: Phrase matches found in this version (engine.Scorer fills it).
+    phrases: dict = field(default_factory=dict)
+    #: The segments of this version, and the per-segment word counts of the index.
+    segments: list = field(default_factory=list)
+    word_counts: WordCounts | None = None
+
+    def __post_init__(self) -> None:
+        size = self.size
+        self.live = np.zeros(size, dtype=bool)
+        self.years = np.zeros(size, dtype=np.int64)
+        self.has_year = np.zeros(size, dtype=bool)
+        self.categories = np.full(size, -1, dtype=np.int32)
+        self.category_list: list[str] = []
+        self.figure_list: list[str] = []
+        figure_docs, figure_codes = [], []
+        category_codes: dict[str, int] = {}
+        figure_codes_by_name: dict[str, int] = {}
+        for docnum, (_, _, year, category, figures, _) in self.rows.items():
+            self.live[docnum] = True
+            if year is not None:
+                self.years[docnum] = year
+                self.has_year[docnum] = True
+            if category:
+                code = category_codes.setdefault(category, len(category_codes))
+                self.categories[docnum] = code
+                self.category_names[fold(category)] = category
+            for name in figures:
+                code = figure_codes_by_name.setdefault(name, len(figure_codes_by_name))
+                figure_docs.append(docnum)
+                figure_codes.append(code)
+                self.figure_names[fold(name)] = name
+        self.category_list = list(category_codes)
+        self.figure_list = list(figure_codes_by_name)
+        self.figure_code = figure_codes_by_name
+        self.figure_docs = np.array(figure_docs, dtype=np.int64)
+        self.figure_codes = np.array(figure_codes, dtype=np.int64)
+        # Each figure's place in alphabetical order, to break ties among facet counts.
+        self.figure_rank = np.zeros(len(self.figure_list), dtype=np.int64)
+        self.figure_rank[sorted(range(len(self.figure_list)),
+                                key=self.figure_list.__getitem__)] = np.arange(
+            len(self.figure_list))
 
     @classmethod
-    def build(cls, reader) -> _Table:
+    def build(cls, reader, words: WordCounts) -> _Table:
         if not reader.doc_count():
-            return cls(rows={})
-        column = reader.column_reader("facet_row")
-        table = cls(rows={docnum: column[docnum] for docnum in reader.all_doc_ids()})
-        for docnum, (_, _, _, category, figures, _) in table.rows.items():
-            if category:
-                table.by_category[fold(category)].add(docnum)
-                table.category_names[fold(category)] = category
-            for name in figures:
-                table.by_figure[fold(name)].add(docnum)
-                table.figure_names[fold(name)] = name
+            table = cls(rows={}, size=reader.doc_count_all())
+        else:
+            column = reader.column_reader("facet_row")
+            table = cls(rows={docnum: column[docnum] for docnum in reader.all_doc_ids()},
+                        size=reader.doc_count_all())
+        table.segments = segments(reader)
+        table.word_counts = words
         return table
 
-    def docs_in_years(self, start: int | None, end: int | None) -> set[int]:
-        low = start if start is not None else -10**6
-        high = end if end is not None else 10**6
-        return {d for d, row in self.rows.items() if row[2] is not None and low <= row[2] <= high}
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The words of this version's events as written (made when first asked for)."""
+        return self.word_counts.vocabulary(self.segments)
+
+    def years_between(self, start: int | None, end: int | None) -> np.ndarray:
+        mask = self.has_year.copy()
+        if start is not None:
+            mask &= self.years >= start
+        if end is not None:
+            mask &= self.years <= end
+        return mask
 
     def figures_matching(self, name: str) -> list[str]:
         """The full name, or every name holding all these words (``lecun``)."""
@@ -171,18 +222,22 @@ class _Table:
         return sorted(shown for folded, shown in self.figure_names.items()
                       if words and all(w in folded.split() for w in words))
 
-    def docs_with_figure(self, name: str) -> set[int]:
-        found: set[int] = set()
-        for shown in self.figures_matching(name):
-            found |= self.by_figure[fold(shown)]
-        return found
+    def with_figures(self, names: list[str]) -> np.ndarray:
+        codes = [self.figure_code[n] for n in names if n in self.figure_code]
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self.figure_docs[np.isin(self.figure_codes, codes)]] = True
+        return mask
 
-    def docs_for(self, node) -> set[int]:
+    def mask_for(self, node) -> np.ndarray:
+        """The live documents a filter (year range, category, figure) lets through."""
         if isinstance(node, q.YearRange):
-            return self.docs_in_years(node.start, node.end)
+            return self.years_between(node.start, node.end)
         if isinstance(node, q.Category):
-            return set(self.by_category.get(fold(node.name.strip()), ()))
-        return self.docs_with_figure(node.name)
+            shown = self.category_names.get(fold(node.name.strip()))
+            if shown is None:
+                return np.zeros(self.size, dtype=bool)
+            return self.categories == self.category_list.index(shown)
+        return self.with_figures(self.figures_matching(node.name))
 
 
 # -- compiling the query tree to Whoosh -----------------------------------------------------
@@ -269,8 +324,9 @@ class _Compiler:
         token = tokens[0]
         fields = self.fields(node.field)
         variants = [token]
-        if not self.reader.doc_frequency("spell", fold(node.text)):
-            # Not a word of the corpus: search its close spellings too, and say so.
+        if not self.table.vocabulary.frequency(fold(node.text)):
+            # Not a word of the corpus as written: suggest its close spellings, and search
+            # them too when no word of the corpus has its stem.
             corrections = self.correct(node.text)
             if not self.known(token, fields):
                 variants += corrections
@@ -318,11 +374,9 @@ class _Compiler:
 
     def _closest(self, folded: str) -> list[str]:
         maxdist = 1 if len(folded) < 8 else 2
-        candidates = []
-        for raw in self.reader.terms_within("spell", folded, maxdist, prefix=1):
-            candidate = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            frequency = self.reader.doc_frequency("spell", candidate)
-            candidates.append((edit_distance(folded, candidate), -frequency, candidate))
+        vocabulary = self.table.vocabulary
+        candidates = [(edit_distance(folded, candidate), -vocabulary.frequency(candidate),
+                       candidate) for candidate in vocabulary.within(folded, maxdist)]
         candidates.sort()
         return [c for _, _, c in candidates[:3]]
 
@@ -349,6 +403,8 @@ class EventIndex:
         self._local = threading.local()
         self._tables: dict[int, _Table] = {}
         self._tables_lock = threading.Lock()
+        self._postings = PostingCache()
+        self._words = WordCounts()
 
     def __repr__(self) -> str:
         return f"<EventIndex {self.path}>"
@@ -371,8 +427,11 @@ class EventIndex:
             with self._tables_lock:
                 table = self._tables.get(generation)
                 if table is None:
-                    table = _Table.build(searcher.reader())
+                    table = _Table.build(searcher.reader(), self._words)
                     self._tables = {generation: table}
+                    live = {s for _, _, s in table.segments}
+                    self._postings.forget(live)
+                    self._words.forget(live)
         return table
 
     @property
@@ -429,17 +488,17 @@ class EventIndex:
         parsed = q.parse_query(query if isinstance(query, str) else "")
         searcher = self._searcher()
         table = self._table(searcher)
-        found = _match(searcher, table, parsed, filters)
+        found = _match(searcher, table, parsed, filters, self._postings)
         hits = self._hits(searcher, table, found, sort, page, per_page)
         suggestion = _suggestion(query, found.compiled.corrections)
         return SearchResults(
             query=query if isinstance(query, str) else "",
-            total=len(found.scores),
-            all_words=len(found.preferred),
+            total=found.total,
+            all_words=found.all_words,
             page=page,
             per_page=per_page,
             hits=hits,
-            facets=_facets(table, found.scores),
+            facets=_facets(table, found.mask),
             suggestion=suggestion,
             elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
             notes=tuple(parsed.notes),
@@ -450,7 +509,7 @@ class EventIndex:
         ranks them, without snippets or facets (for evaluation: bench/ir.py)."""
         searcher = self._searcher()
         table = self._table(searcher)
-        found = _match(searcher, table, q.parse_query(query), [])
+        found = _match(searcher, table, q.parse_query(query), [], self._postings)
         if found.compiled.query is None:
             return []
         return [(table.rows[docnum][0], float(found.scores[docnum]))
@@ -459,21 +518,21 @@ class EventIndex:
     def _hits(self, searcher, table: _Table, found: _Found, sort: str, page: int,
               per_page: int) -> tuple[Hit, ...]:
         offset = (page - 1) * per_page
-        if offset >= len(found.scores):
+        if offset >= found.total:
             return ()
         if found.compiled.query is None or sort != "relevance":
             # Newest first unless asked otherwise; an empty query browses newest first.
-            reverse = sort != "year"
-            order = sorted(found.scores, key=lambda d: (table.rows[d][2] or 0, d),
-                           reverse=reverse)
+            order = found.by_year(table, newest_first=sort != "year")
         else:
             order = found.order()
-        return tuple(self._hit(searcher, d, found.scores[d], found.compiled.weights)
+        return tuple(self._hit(searcher, int(d), found.scores[d], found.compiled.weights)
                      for d in order[offset:offset + per_page])
 
     def _hit(self, searcher, docnum: int, score: float, weights: dict[str, float]) -> Hit:
-        event = from_stored(searcher.stored_fields(docnum))
-        sections = score_sections(event.sections, weights) if weights else []
+        stored = searcher.stored_fields(docnum)
+        event = from_stored(stored)
+        sections = score_sections(event.sections, weights,
+                                  terms=stored_section_terms(stored)) if weights else []
         snippet_score, snippet = best_passage(event.summary, weights)
         if sections and not snippet_score:
             # The summary does not match: show the best passage of the best section.
@@ -518,7 +577,8 @@ class EventIndex:
     def highlighter(self, query: str) -> Callable[[str], str]:
         """A function that renders text as safe HTML with the query's words marked."""
         searcher = self._searcher()
-        found = _match(searcher, self._table(searcher), q.parse_query(query), [])
+        found = _match(searcher, self._table(searcher), q.parse_query(query), [],
+                       self._postings)
         terms = set(found.compiled.weights)
         return lambda text: mark_terms(text, terms)
 
@@ -565,15 +625,9 @@ class EventIndex:
         stub = fold(last)
         if len(stub) < 2 or not stub.isalnum():
             return []
-        reader = searcher.reader()
-        words = []
-        for raw in reader.expand_prefix("spell", stub):
-            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            if word != stub:
-                words.append((-reader.doc_frequency("spell", word), word))
-            if len(words) >= 200:
-                break
-        words.sort()
+        vocabulary = self._table(searcher).vocabulary
+        words = sorted((-vocabulary.frequency(word), word)
+                       for word in vocabulary.starting(stub, limit=201) if word != stub)
         lead = f"{fold(head)} " if head else ""
         return [Suggestion(f"{lead}{word}", "query") for _, word in words[:limit]]
 
@@ -596,7 +650,7 @@ class EventIndex:
             last_year=max(years, default=None),
             categories=tuple(FacetCount(c, n) for c, n in sorted(
                 categories.items(), key=lambda kv: (-kv[1], kv[0]))),
-            figures=len(table.by_figure),
+            figures=len(table.figure_list),
         )
 
     # -- writing ---------------------------------------------------------------------
@@ -635,7 +689,9 @@ class EventIndex:
                     progress(event)
                 return _report(counts, skipped, started, notes)
         try:
-            writer = self._ix.writer(timeout=lock_timeout, limitmb=256)
+            # compound=False: a reader of a compound segment file holds its parts in memory
+            # (about 200 MB at 10,000 events); separate files are read where they lie.
+            writer = self._ix.writer(timeout=lock_timeout, limitmb=256, compound=False)
         except LockError:
             raise IndexLocked(
                 f"the index at {self.path} is being written by another process; "
@@ -736,82 +792,113 @@ def _filters(year, category, figure) -> list:
     return filters
 
 
-def _allowed(table: _Table, filters: list) -> set[int] | None:
-    allowed = None
+def _allowed(table: _Table, filters: list) -> np.ndarray:
+    """The live documents every filter lets through."""
+    allowed = table.live
     for node in filters:
-        docs = table.docs_for(node)
-        allowed = docs if allowed is None else allowed & docs
+        allowed = allowed & table.mask_for(node)
     return allowed
 
 
 @dataclass
 class _Found:
-    """What a query found: its compiled form, every match's score, and the matches that
-    have all the words (ranked before the rest)."""
+    """What a query found: its compiled form, the matching documents, every document's
+    score, and which matches have all the words (ranked before the rest)."""
 
     compiled: _Compiled
-    scores: dict[int, float]
-    preferred: set[int]
+    mask: np.ndarray
+    scores: np.ndarray
+    preferred: np.ndarray
 
-    def order(self) -> list[int]:
-        """Matches by relevance: all the words first, then by score."""
-        return sorted(self.scores, key=lambda d: (d not in self.preferred, -self.scores[d], d))
+    @classmethod
+    def nothing(cls, compiled: _Compiled, size: int) -> _Found:
+        none = np.zeros(size, dtype=bool)
+        return cls(compiled, none, np.zeros(size), none)
+
+    @property
+    def docs(self) -> np.ndarray:
+        return np.flatnonzero(self.mask)
+
+    @property
+    def total(self) -> int:
+        return int(np.count_nonzero(self.mask))
+
+    @property
+    def all_words(self) -> int:
+        return int(np.count_nonzero(self.preferred & self.mask))
+
+    def order(self) -> np.ndarray:
+        """Matches by relevance: all the words first, then by score, then index order."""
+        docs = self.docs
+        return docs[np.lexsort((docs, -self.scores[docs], ~self.preferred[docs]))]
+
+    def by_year(self, table: _Table, newest_first: bool) -> np.ndarray:
+        """Matches by year (a missing year counts as 0), then index order."""
+        docs = self.docs
+        ordered = docs[np.lexsort((docs, table.years[docs]))]
+        return ordered[::-1] if newest_first else ordered
 
 
-def _match(searcher, table: _Table, parsed: q.ParsedQuery, filters: list) -> _Found:
-    """Everything the query matches, scored in one pass over the postings.
+def _match(searcher, table: _Table, parsed: q.ParsedQuery, filters: list,
+           cache: PostingCache) -> _Found:
+    """Everything the query matches, scored over arrays of postings (search/engine.py).
 
     Events with all the words come first, then events with some of them. A bare year or
     decade among the words filters first, and counts as a word if the filter leaves nothing.
     """
     spelling: dict[str, list[str]] = {}
     has_years = any(w.implicit_year for w in parsed.words)
-    found = _Found(_Compiled(None, {}, {}), {}, set())
+    found = _Found.nothing(_Compiled(None, {}, {}), table.size)
+    scorer = Scorer(searcher, cache, RANKING, table.live, table.phrases)
     for years_as_words in (False, True) if has_years else (False,):
         strict = _Compiler(searcher, table, any_word=False, years_as_words=years_as_words,
                            spelling=spelling)
         strict_query = strict.compile(parsed.text)
         allowed = _allowed(table, [*filters, *parsed.filters, *strict.year_filters])
         if strict_query is None:
-            docs = table.rows if allowed is None else allowed
-            return _Found(_Compiled(None, {}, {}), dict.fromkeys(docs, 0.0), set(docs))
+            return _Found(_Compiled(None, {}, {}), allowed, np.zeros(table.size), allowed)
         loose = _Compiler(searcher, table, any_word=True, years_as_words=years_as_words,
                           spelling=spelling)
         loose_query = loose.compile(parsed.text)
         compiled = _Compiled(loose_query, loose.weights, loose.corrections)
-        if allowed is not None and not allowed:
-            found = _Found(compiled, {}, set())
+        if not allowed.any():
+            found = _Found.nothing(compiled, table.size)
             continue
-        results = searcher.search(loose_query, limit=None, filter=allowed)
-        scores = {docnum: score for score, docnum in results.top_n}
+        matches = scorer.evaluate(loose_query)
+        mask = matches.mask & allowed
         if loose_query == strict_query:
-            preferred = set(scores)
+            preferred = mask
         else:
-            preferred = set(searcher.docs_for_query(strict_query)) & scores.keys()
-        found = _Found(compiled, scores, preferred)
-        if scores:
+            preferred = scorer.evaluate(strict_query).mask & mask
+        found = _Found(compiled, mask, matches.scores, preferred)
+        if mask.any():
             break
     return found
 
 
-def _facets(table: _Table, matched: set[int]) -> Facets:
-    categories, decades, years, figures = Counter(), Counter(), Counter(), Counter()
-    rows = table.rows
-    for docnum in matched:
-        _, _, year, category, names, _ = rows[docnum]
-        if category:
-            categories[category] += 1
-        if year is not None:
-            years[year] += 1
-            decades[year // 10 * 10] += 1
-        figures.update(names)
+def _facets(table: _Table, matched: np.ndarray) -> Facets:
+    """Counts by category, decade, year and figure over every match (a mask)."""
+    categories = np.bincount(table.categories[matched & (table.categories >= 0)],
+                             minlength=len(table.category_list))
+    dated = matched & table.has_year
+    years = Counter(dict(zip(*np.unique(table.years[dated], return_counts=True),
+                             strict=True)))
+    decades: Counter = Counter()
+    for year, count in years.items():
+        decades[int(year) // 10 * 10] += int(count)
+    figures = np.bincount(table.figure_codes[matched[table.figure_docs]],
+                          minlength=len(table.figure_list)) if len(table.figure_docs) else \
+        np.zeros(0, dtype=np.int64)
+    shown = np.flatnonzero(figures)
+    shown = shown[np.lexsort((table.figure_rank[shown], -figures[shown]))][:FIGURE_FACETS]
     return Facets(
-        category=tuple(FacetCount(c, n) for c, n in sorted(categories.items(),
-                                                          key=lambda kv: (-kv[1], kv[0]))),
+        category=tuple(FacetCount(table.category_list[c], int(categories[c]))
+                       for c in sorted(np.flatnonzero(categories),
+                                       key=lambda c: (-categories[c],
+                                                      table.category_list[c]))),
         decade=tuple(FacetCount(d, n) for d, n in sorted(decades.items())),
-        figure=tuple(FacetCount(f, n) for f, n in sorted(
-            figures.items(), key=lambda kv: (-kv[1], kv[0]))[:FIGURE_FACETS]),
-        year=tuple(FacetCount(y, n) for y, n in sorted(years.items())),
+        figure=tuple(FacetCount(table.figure_list[f], int(figures[f])) for f in shown),
+        year=tuple(FacetCount(int(y), int(n)) for y, n in sorted(years.items())),
     )
 
 

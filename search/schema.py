@@ -9,10 +9,11 @@ from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from ingest import Event, RelatedLink, Section
 from search.analysis import analyzer, vocabulary
+from search.highlight import section_terms
 
 #: Bumped whenever the schema or the analysis changes; an index of another version is
 #: rebuilt (``eventsearch index``) or refused (``open_index``), never read wrongly.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: The searched text fields and their weights, chosen on tests/relevance (docs/relevance.md).
 FIELD_BOOSTS = {
@@ -38,9 +39,9 @@ def make_schema() -> Schema:
         summary=TEXT(analyzer=text, stored=True),
         body=TEXT(analyzer=text),
         impact=TEXT(analyzer=text, stored=True),
-        # Each distinct word once per document, unstemmed: for spelling and completions.
-        # (scorable, so it has a length column: Whoosh looks for a missing one per posting)
-        spell=KEYWORD(scorable=True, lowercase=False),
+        # Each distinct word once per document, unstemmed: for spelling and completions
+        # (search/vocabulary.py). A column, not postings: half the build time.
+        words=COLUMN(columns.VarBytesColumn()),
         url=STORED(),
         sections=STORED(),
         related=STORED(),
@@ -63,10 +64,13 @@ def to_document(event: Event) -> dict:
         "summary": event.summary,
         "body": body,
         "impact": event.impact,
-        "spell": vocabulary("\n".join((event.title, " ".join(event.figures), event.summary,
-                                       body, event.impact))),
+        "words": vocabulary("\n".join((event.title, " ".join(event.figures), event.summary,
+                                       body, event.impact))).encode("utf-8"),
         "url": event.url,
-        "sections": json.dumps([[s.heading, s.anchor, s.text] for s in event.sections]),
+        # Each section with its length and term counts, so that hits score their sections
+        # without reading the words again (search/highlight.py).
+        "sections": json.dumps([[s.heading, s.anchor, s.text, *section_terms(s.heading, s.text)]
+                                for s in event.sections]),
         "related": json.dumps([[r.title, r.url, r.slug, r.year] for r in event.related]),
         "content_hash": event.content_hash,
         "facet_row": (event.slug, event.title, event.year, event.category,
@@ -86,9 +90,14 @@ def from_stored(stored: dict) -> Event:
         year=stored.get("year"),
         category=stored.get("category") or None,
         summary=stored["summary"],
-        sections=tuple(Section(*s) for s in json.loads(stored["sections"])),
+        sections=tuple(Section(*s[:3]) for s in json.loads(stored["sections"])),
         figures=tuple(n for n in stored.get("figures", "").split(",") if n),
         impact=stored["impact"],
         related=tuple(RelatedLink(*r) for r in json.loads(stored["related"])),
         content_hash=stored["content_hash"],
     )
+
+
+def stored_section_terms(stored: dict) -> list[tuple[int, dict[str, int]]]:
+    """The length and term counts of each section, as :func:`to_document` stored them."""
+    return [(s[3], s[4]) for s in json.loads(stored["sections"])]

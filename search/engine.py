@@ -1,0 +1,259 @@
+"""Scoring whole queries with arrays: Whoosh's postings, Whoosh's BM25F, numpy's arithmetic.
+
+Whoosh scores a query by walking a tree of matchers one posting at a time, in Python: at
+10,000 events a four-word query over five fields is a few hundred thousand method calls.
+Here each term's postings are read once per segment (segments never change once written),
+kept in a bounded cache, and a query is scored with vector arithmetic over every document
+at once. The figures are Whoosh's own: the same BM25F formula on the same term
+frequencies, field lengths, idf and average lengths, and the same sums for ``Or``,
+``And``, ``Not`` and phrases (tests/test_engine.py checks them against Whoosh's scores).
+Query nodes this module does not know (prefixes, numeric ranges) are scored by Whoosh.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.matching.wrappers import FilterMatcher
+
+#: How many postings the cache keeps across all terms (8 bytes each, ~32 MB).
+CACHE_POSTINGS = 4_000_000
+#: Phrase matches remembered per index version.
+CACHE_PHRASES = 256
+
+
+@dataclass(frozen=True)
+class Matches:
+    """What a query node matches, over every document of the index: a mask and scores
+    (zero where the mask is false)."""
+
+    mask: np.ndarray
+    scores: np.ndarray
+
+
+class PostingCache:
+    """Per segment and term: document numbers and term frequencies, least recently used
+    dropped first once ``budget`` postings are held. Shared by every thread of an index."""
+
+    def __init__(self, budget: int = CACHE_POSTINGS) -> None:
+        self.budget = budget
+        self.size = 0
+        self._entries: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lengths: dict[tuple[str, str], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def postings(self, leaf, segment: str, field: str, text: str):
+        key = (segment, field, text)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found
+        found = _read_postings(leaf, field, text)
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = found
+                self.size += len(found[0])
+                while self.size > self.budget and len(self._entries) > 1:
+                    _, (ids, _) = self._entries.popitem(last=False)
+                    self.size -= len(ids)
+        return found
+
+    def lengths(self, leaf, segment: str, field: str) -> np.ndarray:
+        """The (Whoosh-rounded) length of ``field`` in every document of a segment."""
+        key = (segment, field)
+        found = self._lengths.get(key)
+        if found is None:
+            count = leaf.doc_count_all()
+            found = np.array([leaf.doc_field_length(d, field, 0) or 0 for d in range(count)],
+                             dtype=np.float64)
+            with self._lock:
+                self._lengths[key] = found
+        return found
+
+    def forget(self, live_segments: set[str]) -> None:
+        """Drop what belongs to segments that are no longer in the index."""
+        with self._lock:
+            for key in [k for k in self._entries if k[0] not in live_segments]:
+                ids, _ = self._entries.pop(key)
+                self.size -= len(ids)
+            for key in [k for k in self._lengths if k[0] not in live_segments]:
+                del self._lengths[key]
+
+
+def segments(reader) -> list[tuple[object, int, str]]:
+    """(segment reader, first document number, segment id) of each segment of the index."""
+    found = []
+    for leaf, offset in reader.leaf_readers():
+        segment = leaf.segment() if hasattr(leaf, "segment") else None
+        if segment is not None:
+            found.append((leaf, offset, segment.segment_id()))
+    return found
+
+
+def _read_postings(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """A term's postings in one segment, deleted documents included (the caller masks
+    them): block by block where the matcher is Whoosh's own W3 leaf matcher."""
+    empty = (np.zeros(0, np.int32), np.zeros(0, np.float32))
+    try:
+        matcher = leaf.postings(field, text)
+    except Exception:  # Whoosh raises TermNotFound, or KeyError for an unknown field
+        return empty
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    ids: list = []
+    weights: list = []
+    if all(hasattr(matcher, a) for a in ("_read_ids", "_read_weights", "_next_block")):
+        while matcher.is_active():
+            if matcher._ids is None:
+                matcher._read_ids()
+            if matcher._weights is None:
+                matcher._read_weights()
+            ids.extend(matcher._ids)
+            weights.extend(matcher._weights)
+            matcher._next_block()
+    else:
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    if not ids:
+        return empty
+    return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
+
+
+class Scorer:
+    """Scores compiled Whoosh queries over one searcher's view of the index.
+
+    Made per search; remembers each term's scores so that a query's strict and loose
+    forms share the work.
+    """
+
+    def __init__(self, searcher, cache: PostingCache, weighting, live: np.ndarray,
+                 phrases: dict) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.cache = cache
+        self.weighting = weighting
+        self.live = live
+        self.size = len(live)
+        self.phrases = phrases
+        self.leaves = segments(self.reader)
+        self._terms: dict[tuple[str, str], Matches] = {}
+
+    def evaluate(self, node) -> Matches:
+        """What ``node`` matches among live documents, with Whoosh's scores."""
+        found = self._evaluate(node)
+        return Matches(found.mask & self.live, np.where(self.live, found.scores, 0.0))
+
+    def _evaluate(self, node) -> Matches:
+        if node is wq.NullQuery or node is None:
+            return self._none()
+        if isinstance(node, wq.Term):
+            found = self.term(node.fieldname, node.text)
+            return self._boosted(found, node.boost)
+        if isinstance(node, wq.Or):
+            parts = [self._evaluate(child) for child in node.subqueries]
+            if not parts:
+                return self._none()
+            mask = np.logical_or.reduce([p.mask for p in parts])
+            return self._boosted(Matches(mask, _total(parts)), node.boost)
+        if isinstance(node, wq.And):
+            parts = [self._evaluate(child) for child in node.subqueries]
+            if not parts:
+                return self._none()
+            mask = np.logical_and.reduce([p.mask for p in parts])
+            return self._boosted(Matches(mask, np.where(mask, _total(parts), 0.0)),
+                                 node.boost)
+        if isinstance(node, wq.Not):
+            # Whoosh's InverseMatcher: every other live document, each scoring 1.
+            mask = ~self._evaluate(node.query).mask & self.live
+            return Matches(mask, mask.astype(np.float64))
+        if isinstance(node, wq.Phrase):
+            return self.phrase(node)
+        return self._by_whoosh(node)
+
+    def term(self, field: str, text: str) -> Matches:
+        """One term's matches and BM25F scores (unboosted), as Whoosh's scorer gives them."""
+        key = (field, text)
+        found = self._terms.get(key)
+        if found is not None:
+            return found
+        mask = np.zeros(self.size, dtype=bool)
+        scores = np.zeros(self.size, dtype=np.float64)
+        fieldobj = self.searcher.schema[field] if field in self.searcher.schema else None
+        if fieldobj is not None:
+            btext = fieldobj.to_bytes(text) if isinstance(text, str) else text
+            if fieldobj.scorable:
+                idf, avgfl, B, K1 = self._bm25_params(field, btext)
+            for leaf, offset, segment in self.leaves:
+                ids, weights = self.cache.postings(leaf, segment, field, btext)
+                if not len(ids):
+                    continue
+                tf = weights.astype(np.float64)
+                if fieldobj.scorable:
+                    fl = self.cache.lengths(leaf, segment, field)[ids]
+                    # whoosh.scoring.bm25, operation for operation
+                    part = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+                else:
+                    part = tf  # Whoosh's WeightScorer
+                mask[ids + offset] = True
+                scores[ids + offset] = part
+        found = self._terms[key] = Matches(mask, scores)
+        return found
+
+    def _bm25_params(self, field: str, btext: bytes) -> tuple[float, float, float, float]:
+        weighting = self.weighting
+        text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+        idf = weighting.idf(self.searcher, field, text)
+        avgfl = self.searcher.avg_field_length(field) or 1
+        B = weighting._field_B.get(field, weighting.B)
+        return idf, avgfl, B, weighting.K1
+
+    def phrase(self, node: wq.Phrase) -> Matches:
+        """A phrase: Whoosh finds where the words stand in order; the score is the sum of
+        the words' scores in that field, as Whoosh's span matcher sums them."""
+        parts = [self.term(node.fieldname, word) for word in node.words]
+        candidates = np.logical_and.reduce([p.mask for p in parts]) & self.live
+        if not candidates.any():
+            return self._none()
+        key = (node.fieldname, tuple(node.words))
+        docs = self.phrases.get(key)
+        if docs is None:
+            docs = np.fromiter(self.searcher.docs_for_query(node), dtype=np.int64)
+            self.phrases[key] = docs
+            while len(self.phrases) > CACHE_PHRASES:
+                self.phrases.pop(next(iter(self.phrases)))
+        mask = np.zeros(self.size, dtype=bool)
+        mask[docs] = True
+        scores = np.where(mask, _total(parts), 0.0)
+        return self._boosted(Matches(mask, scores), node.boost)
+
+    def _by_whoosh(self, node) -> Matches:
+        mask = np.zeros(self.size, dtype=bool)
+        scores = np.zeros(self.size, dtype=np.float64)
+        results = self.searcher.search(node, limit=None)
+        for score, docnum in results.top_n:
+            mask[docnum] = True
+            scores[docnum] = score
+        return Matches(mask, scores)
+
+    def _none(self) -> Matches:
+        return Matches(np.zeros(self.size, dtype=bool), np.zeros(self.size, dtype=np.float64))
+
+    @staticmethod
+    def _boosted(found: Matches, boost: float) -> Matches:
+        if boost == 1.0:
+            return found
+        return Matches(found.mask, found.scores * boost)
+
+
+def _total(parts: list[Matches]) -> np.ndarray:
+    total = parts[0].scores
+    for part in parts[1:]:
+        total = total + part.scores
+    return total

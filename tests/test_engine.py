@@ -1,0 +1,103 @@
+"""The array scorer (search/engine.py) gives Whoosh's own scores, to rounding.
+
+Each query is compiled the way a search compiles it, then scored twice: by Whoosh's
+matcher tree (``searcher.search``) and by the arrays. The index has several segments and
+deleted documents, the cases where document numbers and statistics are easiest to get wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from search import create_index
+from search import query as q
+from search.engine import PostingCache, Scorer
+from search.index import RANKING, _Compiler
+from search.schema import to_document
+
+QUERIES = [
+    "Mistral efficiency",
+    "neural networks",
+    "chess computer Kasparov",
+    "deep learning image recognition 2012",
+    '"expert systems"',
+    '"neural network" backpropagation',
+    "transformer OR attention",
+    "(perceptron OR backpropagation) -Minsky",
+    "machine -learning",
+    "-chess",
+    "transfor*",
+    "title:winter",
+    'convolutional OR figure:"Yann LeCun"',
+    "chess OR category:model",
+    "(expert year:1980..1990) OR lisp",
+    "year:1980..1990 expert",
+    "Mistrall efficency",
+    "televisión Géant",
+]
+
+
+@pytest.fixture(scope="module")
+def segmented(tmp_path_factory, corpus_events):
+    """The corpus in three segments, with deletions in the first two."""
+    index = create_index(tmp_path_factory.mktemp("segmented"))
+    thirds = [corpus_events[i::3] for i in range(3)]
+    for part in thirds:
+        writer = index._ix.writer()
+        for event in part:
+            writer.add_document(**to_document(event))
+        writer.commit(merge=False)
+    writer = index._ix.writer()
+    writer.delete_by_term("slug", thirds[0][0].slug)
+    changed = dataclasses.replace(thirds[1][1], summary=thirds[1][1].summary + " Zymurgy.")
+    writer.update_document(**to_document(changed))
+    writer.commit(merge=False)
+    return index
+
+
+@pytest.mark.parametrize("text", QUERIES)
+@pytest.mark.parametrize("any_word", [True, False])
+def test_scores_equal_whoosh_scores(segmented, text, any_word):
+    searcher = segmented._searcher()
+    assert len(searcher.reader().leaf_readers()) >= 3
+    assert searcher.reader().has_deletions()
+    table = segmented._table(searcher)
+    compiled = _Compiler(searcher, table, any_word=any_word, years_as_words=True).compile(
+        q.parse_query(text).text)
+    assert compiled is not None
+    expected = {docnum: score for score, docnum in
+                searcher.search(compiled, limit=None).top_n}
+    found = Scorer(searcher, PostingCache(), RANKING, table.live, {}).evaluate(compiled)
+    got = {int(d): float(found.scores[d]) for d in np.flatnonzero(found.mask)}
+    assert got.keys() == expected.keys()
+    for docnum, score in expected.items():
+        assert got[docnum] == pytest.approx(score, rel=1e-9, abs=1e-12), (text, docnum)
+
+
+def test_a_small_cache_gives_the_same_scores(segmented):
+    searcher = segmented._searcher()
+    table = segmented._table(searcher)
+    compiled = _Compiler(searcher, table, any_word=True, years_as_words=True).compile(
+        q.parse_query("learning machine intelligence computer").text)
+    roomy = Scorer(searcher, PostingCache(), RANKING, table.live, {}).evaluate(compiled)
+    tiny_cache = PostingCache(budget=10)
+    tiny = Scorer(searcher, tiny_cache, RANKING, table.live, {}).evaluate(compiled)
+    assert tiny_cache.size <= max(10, max(len(ids) for ids, _ in
+                                          tiny_cache._entries.values()))
+    assert np.array_equal(roomy.mask, tiny.mask)
+    assert np.allclose(roomy.scores, tiny.scores, rtol=1e-12)
+
+
+def test_the_cache_forgets_segments_merged_away(index_dir, corpus_events):
+    index = create_index(index_dir)
+    index.update(corpus_events[:30])
+    index.search("learning")
+    before = set(index._postings._entries)
+    assert before
+    index.update(corpus_events, rebuild=True)
+    index.search("learning")
+    after = set(index._postings._entries)
+    assert after and not before & after
