@@ -277,6 +277,8 @@ class Figures:
     ours_ms: list[float] = field(default_factory=list)
     fts5_ms: list[float] = field(default_factory=list)
     fresh_ms: list[float] = field(default_factory=list)
+    again_ms: list[float] = field(default_factory=list)
+    fts5_again_ms: list[float] = field(default_factory=list)
     query_cpu_share: float = 0.0
     same_total: int = 0
     more_total: int = 0
@@ -388,10 +390,19 @@ def run_size(size: int, queries_count: int, work: Path, seed: int) -> Figures:
             figures.overlap += len(ours_top & set(slugs)) / len(slugs)
     figures.overlap /= len(queries)
     figures.query_cpu_share = cpu_spent / wall_spent
+    # The same queries again: every term's postings are now in ours' cache.
+    for number, query in enumerate(queries):
+        for name in ("again", "fts5_again")[number % 2:] + ("again", "fts5_again")[:number % 2]:
+            started = time.perf_counter()
+            if name == "again":
+                ours.search(query.text, **query.filters)
+            else:
+                fts.search(query)
+            getattr(figures, f"{name}_ms").append((time.perf_counter() - started) * 1000)
     ours.close()
     fts.close()
-    for name in ("ours", "fts5", "fresh"):
-        say(f"{name:6} p50 {figures.p(name, 50):7.1f} ms   p95 {figures.p(name, 95):7.1f} ms")
+    for name in ("ours", "fts5", "fresh", "again", "fts5_again"):
+        say(f"{name:10} p50 {figures.p(name, 50):7.1f} ms   p95 {figures.p(name, 95):7.1f} ms")
 
     # 4. Peak memory of a process that opens the index and runs the queries.
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
@@ -573,6 +584,13 @@ def summary_table(results: list[Figures]) -> str:
                         ("fresh", "query, new EventIndex per query")):
         row(f"{label}: p50 / p95",
             lambda f, n=name: f"{f.p(n, 50):.1f} / {f.p(n, 95):.1f} ms")
+    row("the same queries again (our posting cache warm): ours p50 / p95",
+        lambda f: f"{f.p('again', 50):.1f} / {f.p('again', 95):.1f} ms")
+    row("the same queries again: FTS5 p50 / p95",
+        lambda f: f"{f.p('fts5_again', 50):.1f} / {f.p('fts5_again', 95):.1f} ms")
+    row("ratio ours / FTS5, the same queries again: p50 / p95",
+        lambda f: f"{f.p('again', 50) / f.p('fts5_again', 50):.1f}x / "
+                  f"{f.p('again', 95) / f.p('fts5_again', 95):.1f}x")
     row("ratio ours / FTS5: p50 / p95",
         lambda f: f"{f.p('ours', 50) / f.p('fts5', 50):.1f}x / "
                   f"{f.p('ours', 95) / f.p('fts5', 95):.1f}x")
@@ -703,6 +721,12 @@ page. Figures are wall-clock times.
     20 figures) and up to three section snippets per hit.
     {agreement}
   - *new searcher*: `open_index(dir).search(...)`, a fresh `EventIndex` per query.
+  - Ours reads each term's postings from Whoosh the first time a query needs them and
+    keeps them in a bounded cache (docs/search.md), so most of the {queries} queries
+    above meet some terms for the first time. The targets are judged on that pass.
+    *The same queries again* runs them all a second time, ours and FTS5 interleaved:
+    every term is then in the cache (FTS5's pages are in SQLite's and the OS's caches
+    in both passes).
 - **Memory**: a separate process opens the {big.size:,}-event index and runs the same
   queries; peak RSS is its VmHWM from `/proc/self/status`. At the end
   {big.memory['anon_kb'] / 1024:.0f} MB of its RSS was anonymous (heap) and

@@ -10,7 +10,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +55,10 @@ META_FILE = "eventsearch.json"
 INDEX_NAME = "events"
 #: How long a second writer waits for the first before giving up (seconds).
 WRITE_LOCK_TIMEOUT = 10.0
+#: Postings a writer sorts in memory before it spills them to disk (Whoosh's estimate,
+#: in MB). A full build of 10,000 events fits (the process peaks at about 1.2 GB);
+#: with 256 it spilled, and took 109 s instead of 71 (docs/performance.md).
+WRITER_POOL_MB = 1024
 SORTS = ("relevance", "year", "-year")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
@@ -148,9 +151,9 @@ class _Table:
     category_names: dict[str, str] = field(default_factory=dict)
     #: Phrase matches found in this version (engine.Scorer fills it).
     phrases: dict = field(default_factory=dict)
-    #: The segments of this version, and the per-segment word counts of the index.
-    segments: list = field(default_factory=list)
+    #: The per-segment word counts of the index.
     word_counts: WordCounts | None = None
+    _vocabulary: Vocabulary | None = None
 
     def __post_init__(self) -> None:
         size = self.size
@@ -196,14 +199,15 @@ class _Table:
             column = reader.column_reader("facet_row")
             table = cls(rows={docnum: column[docnum] for docnum in reader.all_doc_ids()},
                         size=reader.doc_count_all())
-        table.segments = segments(reader)
         table.word_counts = words
         return table
 
-    @cached_property
-    def vocabulary(self) -> Vocabulary:
-        """The words of this version's events as written (made when first asked for)."""
-        return self.word_counts.vocabulary(self.segments)
+    def vocabulary(self, searcher) -> Vocabulary:
+        """The words of this version's events as written (made when first asked for, from
+        the segments of ``searcher``, a searcher of this version)."""
+        if self._vocabulary is None:
+            self._vocabulary = self.word_counts.vocabulary(segments(searcher.reader()))
+        return self._vocabulary
 
     def years_between(self, start: int | None, end: int | None) -> np.ndarray:
         mask = self.has_year.copy()
@@ -324,7 +328,7 @@ class _Compiler:
         token = tokens[0]
         fields = self.fields(node.field)
         variants = [token]
-        if not self.table.vocabulary.frequency(fold(node.text)):
+        if not self.table.vocabulary(self.searcher).frequency(fold(node.text)):
             # Not a word of the corpus as written: suggest its close spellings, and search
             # them too when no word of the corpus has its stem.
             corrections = self.correct(node.text)
@@ -374,7 +378,7 @@ class _Compiler:
 
     def _closest(self, folded: str) -> list[str]:
         maxdist = 1 if len(folded) < 8 else 2
-        vocabulary = self.table.vocabulary
+        vocabulary = self.table.vocabulary(self.searcher)
         candidates = [(edit_distance(folded, candidate), -vocabulary.frequency(candidate),
                        candidate) for candidate in vocabulary.within(folded, maxdist)]
         candidates.sort()
@@ -404,6 +408,7 @@ class EventIndex:
         self._tables: dict[int, _Table] = {}
         self._tables_lock = threading.Lock()
         self._postings = PostingCache()
+        self._open: set = set()  # every thread's current searcher
         self._words = WordCounts()
 
     def __repr__(self) -> str:
@@ -412,12 +417,18 @@ class EventIndex:
     # -- reading ---------------------------------------------------------------------
 
     def _searcher(self):
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is None:
-            searcher = self._ix.searcher(weighting=RANKING)
-        else:
-            searcher = searcher.refresh()
+        old = getattr(self._local, "searcher", None)
+        if old is not None and old.reader().generation() == self._ix.latest_generation():
+            return old
+        # Not Searcher.refresh(): it closes only one of the old segment readers (it keys
+        # them by generation, which they all share) and leaves the rest open.
+        searcher = self._ix.searcher(weighting=RANKING)
         self._local.searcher = searcher
+        with self._tables_lock:
+            self._open.discard(old)
+            self._open.add(searcher)
+        if old is not None:
+            old.close()
         return searcher
 
     def _table(self, searcher) -> _Table:
@@ -429,7 +440,7 @@ class EventIndex:
                 if table is None:
                     table = _Table.build(searcher.reader(), self._words)
                     self._tables = {generation: table}
-                    live = {s for _, _, s in table.segments}
+                    live = {s for _, _, s in segments(searcher.reader())}
                     self._postings.forget(live)
                     self._words.forget(live)
         return table
@@ -440,11 +451,20 @@ class EventIndex:
         return self._ix.latest_generation()
 
     def close(self) -> None:
-        """Close this thread's searcher."""
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is not None:
+        """Close the files this index has open, for every thread (when done with it: a
+        thread that searches again opens them again)."""
+        with self._tables_lock:
+            searchers, self._open = self._open, set()
+            self._tables = {}
+            self._local = threading.local()
+        for searcher in searchers:
             searcher.close()
-            self._local.searcher = None
+
+    def __del__(self) -> None:
+        # Segment files are separate files (compound=False): close them, rather than leave
+        # them to the garbage collector.
+        if getattr(self, "_open", None):
+            self.close()
 
     def __len__(self) -> int:
         return self._searcher().doc_count()
@@ -625,7 +645,7 @@ class EventIndex:
         stub = fold(last)
         if len(stub) < 2 or not stub.isalnum():
             return []
-        vocabulary = self._table(searcher).vocabulary
+        vocabulary = self._table(searcher).vocabulary(searcher)
         words = sorted((-vocabulary.frequency(word), word)
                        for word in vocabulary.starting(stub, limit=201) if word != stub)
         lead = f"{fold(head)} " if head else ""
@@ -691,7 +711,8 @@ class EventIndex:
         try:
             # compound=False: a reader of a compound segment file holds its parts in memory
             # (about 200 MB at 10,000 events); separate files are read where they lie.
-            writer = self._ix.writer(timeout=lock_timeout, limitmb=256, compound=False)
+            writer = self._ix.writer(timeout=lock_timeout, limitmb=WRITER_POOL_MB,
+                                     compound=False)
         except LockError:
             raise IndexLocked(
                 f"the index at {self.path} is being written by another process; "

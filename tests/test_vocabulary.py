@@ -46,12 +46,13 @@ def test_words_of_deleted_events_are_taken_off(index_dir, corpus_events):
     writer.commit(merge=False)
     searcher = index._searcher()
     assert searcher.reader().has_deletions()
-    assert index._table(searcher).vocabulary.frequency("quuxification") == 1
+    assert index._table(searcher).vocabulary(searcher).frequency("quuxification") == 1
 
     writer = index._ix.writer()
     writer.delete_by_term("slug", "extra-2")
     writer.commit(merge=False)
-    assert index._table(index._searcher()).vocabulary.frequency("quuxification") == 0
+    searcher = index._searcher()
+    assert index._table(searcher).vocabulary(searcher).frequency("quuxification") == 0
     assert index.suggest("quux") == ()
     assert index.search("quuxificaton").suggestion is None
 
