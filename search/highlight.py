@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from html import escape
 
-from search.analysis import WORD, term_of
+from search.analysis import WORD, fold, term_of
 from search.analysis import terms as text_terms
 
 SNIPPET_CHARS = 240
@@ -39,12 +39,57 @@ def best_passage(text: str, weights: dict[str, float],
 
 def _spans(text: str, weights: dict[str, float]) -> list[tuple[str, int, int]]:
     """(term, start, end) of the words of ``text`` whose index term is weighed: the same as
-    filtering :func:`search.analysis.terms`, but each distinct word is looked up once."""
-    wanted = {word for word in set(WORD.findall(text)) if term_of(word) in weights}
-    if not wanted:
-        return []
-    return [(term_of(word), m.start(), m.end()) for m in WORD.finditer(text)
-            if (word := m.group()) in wanted]
+    filtering :func:`search.analysis.terms`, without reading every word.
+
+    A word's stem, less its last letter, begins the word as written, once folded
+    (:func:`_probes`); so each weighed term is looked for with ``str.find`` in the folded
+    text, and every word found at a word start is checked with the analyzer itself.
+    tests/test_highlight.py compares this with reading every word.
+    """
+    folded = fold(text)
+    if len(folded) != len(text):  # folding changed the length: offsets would not line up
+        return _spans_by_words(text, weights)
+    found: dict[int, tuple[str, int, int]] = {}
+    for probe in {p for term in weights for p in _probes(term)}:
+        at = folded.find(probe)
+        while at >= 0:
+            if at not in found and _word_starts(folded, at):
+                match = WORD.match(text, at)
+                if match is not None:
+                    word_term = term_of(match.group())
+                    if word_term in weights:
+                        found[at] = (word_term, at, match.end())
+            at = folded.find(probe, at + 1)
+    return [found[at] for at in sorted(found)]
+
+
+def _probes(term: str) -> tuple[str, ...]:
+    """What every word with this stem starts with, once folded: the stem less its last
+    letter (``scal``: *scaling*, ``capab``: *capability*, ``happ``: *happy*), and for
+    Snowball's *dying*, *lying*, *tying* (``die``...), ``dy``."""
+    if len(term) < 3:
+        return (term,)
+    if term.endswith("ie"):
+        return (term[:-1], term[:-2] + "y")
+    return (term[:-1],)
+
+
+def _spans_by_words(text: str, weights: dict[str, float]) -> list[tuple[str, int, int]]:
+    """:func:`_spans` by reading every word."""
+    return [(term, start, end) for term, start, end in text_terms(text) if term in weights]
+
+
+def _word_starts(text: str, at: int) -> bool:
+    """Whether a word (analysis.WORD: ``\\w+(?:\\.\\w+)*``) starts at ``at``."""
+    if at == 0:
+        return True
+    before = text[at - 1]
+    if before.isalnum() or before == "_":
+        return False
+    if before == "." and at >= 2:
+        two_before = text[at - 2]
+        return not (two_before.isalnum() or two_before == "_")
+    return True
 
 
 def section_terms(heading: str, text: str) -> tuple[int, dict[str, int]]:

@@ -408,7 +408,7 @@ class EventIndex:
         self._tables: dict[int, _Table] = {}
         self._tables_lock = threading.Lock()
         self._postings = PostingCache()
-        self._open: set = set()  # every thread's current searcher
+        self._open: dict = {}  # every thread's current searcher
         self._words = WordCounts()
 
     def __repr__(self) -> str:
@@ -425,10 +425,13 @@ class EventIndex:
         searcher = self._ix.searcher(weighting=RANKING)
         self._local.searcher = searcher
         with self._tables_lock:
-            self._open.discard(old)
-            self._open.add(searcher)
-        if old is not None:
-            old.close()
+            self._open[threading.current_thread()] = searcher
+            # Searchers of threads that have ended are closed here: nobody else will.
+            ended = [t for t in self._open if not t.is_alive()]
+            done = [self._open.pop(t) for t in ended]
+        for stale in [old, *done]:
+            if stale is not None:
+                stale.close()
         return searcher
 
     def _table(self, searcher) -> _Table:
@@ -454,7 +457,7 @@ class EventIndex:
         """Close the files this index has open, for every thread (when done with it: a
         thread that searches again opens them again)."""
         with self._tables_lock:
-            searchers, self._open = self._open, set()
+            searchers, self._open = list(self._open.values()), {}
             self._tables = {}
             self._local = threading.local()
         for searcher in searchers:

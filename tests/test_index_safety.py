@@ -171,3 +171,40 @@ def test_index_of_an_older_schema_is_rebuilt_by_the_cli(index_dir, corpus_events
     rebuilt = cli("index", "--index", str(index_dir))
     assert rebuilt.returncode == 0 and "rebuilding it now" in rebuilt.stderr
     assert len(open_index(index_dir)) == len(corpus_events)
+
+
+def open_files_in(folder) -> set[str]:
+    """The files below ``folder`` that this process holds open."""
+    found = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith(str(folder)):
+            found.add(target)
+    return found
+
+
+def test_a_long_lived_index_does_not_leak_open_files(index_dir, corpus_events):
+    """Each commit makes new segment files; a searcher refreshed to them must let go of
+    the old ones, in every thread, and close() must let go of the rest."""
+    index = create_index(index_dir)
+    index.update(corpus_events)
+    events = list(corpus_events)
+    for round_number in range(8):
+        target = events[round_number]
+        events[round_number] = dataclasses.replace(
+            target, content_hash="", impact=f"{target.impact} wombat{round_number}")
+        index.update(events)
+        for _ in range(2):
+            thread = threading.Thread(target=lambda: index.search("wombat network"))
+            thread.start()
+            thread.join()
+        assert index.search(f"wombat{round_number}").total == 1
+        held = open_files_in(index_dir)
+        assert held, "the searcher has its segment files open"
+        live = {str(index_dir / name) for name in os.listdir(index_dir)}
+        assert held <= live, f"files of deleted segments held open: {held - live}"
+    index.close()
+    assert open_files_in(index_dir) == set()
