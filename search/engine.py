@@ -7,7 +7,9 @@ kept in a bounded cache, and a query is scored with vector arithmetic over every
 at once. The figures are Whoosh's own: the same BM25F formula on the same term
 frequencies, field lengths, idf and average lengths, and the same sums for ``Or``,
 ``And``, ``Not`` and phrases (tests/test_engine.py checks them against Whoosh's scores).
-Query nodes this module does not know (prefixes, numeric ranges) are scored by Whoosh.
+Phrases are checked against Whoosh's positions, read for the documents that have every
+word. Query nodes this module does not know (prefixes, numeric ranges) are scored by
+Whoosh.
 """
 
 from __future__ import annotations
@@ -92,6 +94,33 @@ def segments(reader) -> list[tuple[object, int, str]]:
         segment = leaf.segment() if hasattr(leaf, "segment") else None
         if segment is not None:
             found.append((leaf, offset, segment.segment_id()))
+    return found
+
+
+def _positions(leaf, field: str, btext: bytes, wanted: set[int],
+               format_) -> dict[int, set[int]] | None:
+    """Where a term stands in each of the ``wanted`` documents of one segment (None when
+    the matcher is not Whoosh's W3 leaf matcher, whose blocks this reads)."""
+    try:
+        matcher = leaf.postings(field, btext)
+    except Exception:  # Whoosh raises TermNotFound, or KeyError for an unknown field
+        return {}
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    if not all(hasattr(matcher, a) for a in ("_read_ids", "_read_values", "_next_block")):
+        return None
+    found: dict[int, set[int]] = {}
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        ids = matcher._ids
+        hits = [i for i, docnum in enumerate(ids) if docnum in wanted]
+        if hits:
+            if matcher._values is None:
+                matcher._read_values()
+            for i in hits:
+                found[ids[i]] = set(format_.decode_positions(matcher._values[i]))
+        matcher._next_block()
     return found
 
 
@@ -224,7 +253,7 @@ class Scorer:
         key = (node.fieldname, tuple(node.words))
         docs = self.phrases.get(key)
         if docs is None:
-            docs = np.fromiter(self.searcher.docs_for_query(node), dtype=np.int64)
+            docs = self._phrase_docs(node, candidates)
             self.phrases[key] = docs
             while len(self.phrases) > CACHE_PHRASES:
                 self.phrases.pop(next(iter(self.phrases)))
@@ -232,6 +261,31 @@ class Scorer:
         mask[docs] = True
         scores = np.where(mask, _total(parts), 0.0)
         return self._boosted(Matches(mask, scores), node.boost)
+
+    def _phrase_docs(self, node: wq.Phrase, candidates: np.ndarray) -> np.ndarray:
+        """The candidates (documents with every word of the phrase) where the words stand
+        next to each other, in order: Whoosh's positions, read for the candidates only."""
+        field = node.fieldname
+        fieldobj = self.searcher.schema[field]
+        words = [fieldobj.to_bytes(w) if isinstance(w, str) else w for w in node.words]
+        found: list[int] = []
+        for leaf, offset, _ in self.leaves:
+            local = np.flatnonzero(candidates[offset:offset + leaf.doc_count_all()])
+            if not len(local):
+                continue
+            wanted = set(local.tolist())
+            positions = [_positions(leaf, field, word, wanted, fieldobj.format)
+                         for word in words]
+            if any(p is None for p in positions):  # not Whoosh's W3 matcher: ask Whoosh
+                return np.fromiter(self.searcher.docs_for_query(node), dtype=np.int64)
+            for docnum in local.tolist():
+                starts = positions[0].get(docnum, set())
+                for distance, following in enumerate(positions[1:], 1):
+                    there = following.get(docnum, set())
+                    starts = {p for p in starts if p + distance in there}
+                if starts:
+                    found.append(docnum + offset)
+        return np.array(found, dtype=np.int64)
 
     def _by_whoosh(self, node) -> Matches:
         mask = np.zeros(self.size, dtype=bool)

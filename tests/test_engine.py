@@ -25,6 +25,11 @@ QUERIES = [
     "deep learning image recognition 2012",
     '"expert systems"',
     '"neural network" backpropagation',
+    '"deep learning" OR "machine translation"',
+    '"chess computer" -"neural network"',
+    '"large language models"',
+    '"learning learning"',
+    'title:"deep blue"',
     "transformer OR attention",
     "(perceptron OR backpropagation) -Minsky",
     "machine -learning",
@@ -38,6 +43,11 @@ QUERIES = [
     "Mistrall efficency",
     "televisión Géant",
 ]
+
+
+#: Queries that are right to match nothing: so that every other query checks some scores.
+MATCH_NOTHING: set[str] = set()
+MATCH_NOTHING_STRICT = {"televisión Géant"}
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +83,7 @@ def test_scores_equal_whoosh_scores(segmented, text, any_word):
     found = Scorer(searcher, PostingCache(), RANKING, table.live, {}).evaluate(compiled)
     got = {int(d): float(found.scores[d]) for d in np.flatnonzero(found.mask)}
     assert got.keys() == expected.keys()
+    assert expected or text in MATCH_NOTHING or not any_word and text in MATCH_NOTHING_STRICT
     for docnum, score in expected.items():
         assert got[docnum] == pytest.approx(score, rel=1e-9, abs=1e-12), (text, docnum)
 
