@@ -14,13 +14,17 @@ Whoosh.
 
 from __future__ import annotations
 
+import pickle
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from itertools import accumulate
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.util.numeric import byte_to_length
 
 #: How many postings the cache keeps across all terms (8 bytes each, ~32 MB).
 CACHE_POSTINGS = 4_000_000
@@ -70,9 +74,7 @@ class PostingCache:
         key = (segment, field)
         found = self._lengths.get(key)
         if found is None:
-            count = leaf.doc_count_all()
-            found = np.array([leaf.doc_field_length(d, field, 0) or 0 for d in range(count)],
-                             dtype=np.float64)
+            found = _field_lengths(leaf, field)
             with self._lock:
                 self._lengths[key] = found
         return found
@@ -97,6 +99,28 @@ def segments(reader) -> list[tuple[object, int, str]]:
     return found
 
 
+#: Whoosh's one-byte field lengths, decoded (``byte_to_length``; 0 for no length).
+_LENGTHS = np.array([byte_to_length(b) if b else 0 for b in range(256)], dtype=np.float64)
+
+
+def _field_lengths(leaf, field: str) -> np.ndarray:
+    """Every document's length of ``field`` in one segment, as Whoosh's scorer reads it
+    (``doc_field_length``): the segment's one-byte length column, read in one go where it
+    is Whoosh's W3 column, else document by document."""
+    count = leaf.doc_count_all()
+    try:
+        column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+        raw = column._dbfile.get(column._basepos, column._count) if column is not None else b""
+        if column is not None and column._fixedlen != 1:
+            raise ValueError("not a one-byte column")
+    except (AttributeError, ValueError):
+        return np.array([leaf.doc_field_length(d, field, 0) or 0 for d in range(count)],
+                        dtype=np.float64)
+    codes = np.zeros(count, dtype=np.uint8)
+    codes[:len(raw)] = np.frombuffer(raw, dtype=np.uint8)[:count]
+    return _LENGTHS[codes]
+
+
 def _positions(leaf, field: str, btext: bytes, wanted: set[int],
                format_) -> dict[int, set[int]] | None:
     """Where a term stands in each of the ``wanted`` documents of one segment (None when
@@ -118,10 +142,33 @@ def _positions(leaf, field: str, btext: bytes, wanted: set[int],
         if hits:
             if matcher._values is None:
                 matcher._read_values()
-            for i in hits:
-                found[ids[i]] = set(format_.decode_positions(matcher._values[i]))
+            values = [matcher._values[i] for i in hits]
+            for i, where in zip(hits, _decode_positions(values, format_), strict=True):
+                found[ids[i]] = where
         matcher._next_block()
     return found
+
+
+def _decode_positions(values: list[bytes], format_) -> list[set[int]]:
+    """Positions from Whoosh's posting values, many at a time.
+
+    A value of Whoosh's Positions format is a 4-byte count, then a pickled list of
+    position deltas. Their bodies joined into one pickled tuple load in one call, which
+    is several times faster than one call each; anything unexpected falls back to
+    Whoosh's own ``decode_positions``.
+    """
+    try:
+        bodies = []
+        for value in values:
+            if value[4:6] != b"\x80\x02":
+                raise ValueError("not a protocol 2 pickle")
+            bodies.append(value[6:-1] if value.endswith(b".") else value[6:])
+        lists = pickle.loads(b"\x80\x02(" + b"".join(bodies) + b"t.")
+        if len(lists) != len(values) or not all(isinstance(x, list) for x in lists):
+            raise ValueError("not one list per value")
+    except Exception:  # the format is not what this expects: Whoosh's way, one by one
+        return [set(format_.decode_positions(value)) for value in values]
+    return [set(accumulate(deltas)) for deltas in lists]
 
 
 def _read_postings(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:

@@ -166,22 +166,26 @@ class _Table:
         figure_docs, figure_codes = [], []
         category_codes: dict[str, int] = {}
         figure_codes_by_name: dict[str, int] = {}
+        dated, years, categorised, categories = [], [], [], []
         for docnum, (_, _, year, category, figures, _) in self.rows.items():
-            self.live[docnum] = True
             if year is not None:
-                self.years[docnum] = year
-                self.has_year[docnum] = True
+                dated.append(docnum)
+                years.append(year)
             if category:
-                code = category_codes.setdefault(category, len(category_codes))
-                self.categories[docnum] = code
-                self.category_names[fold(category)] = category
+                categorised.append(docnum)
+                categories.append(category_codes.setdefault(category, len(category_codes)))
             for name in figures:
-                code = figure_codes_by_name.setdefault(name, len(figure_codes_by_name))
                 figure_docs.append(docnum)
-                figure_codes.append(code)
-                self.figure_names[fold(name)] = name
+                figure_codes.append(figure_codes_by_name.setdefault(
+                    name, len(figure_codes_by_name)))
+        self.live[list(self.rows)] = True
+        self.years[dated] = years
+        self.has_year[dated] = True
+        self.categories[categorised] = categories
         self.category_list = list(category_codes)
         self.figure_list = list(figure_codes_by_name)
+        self.category_names.update((fold(c), c) for c in self.category_list)
+        self.figure_names.update((fold(n), n) for n in self.figure_list)
         self.figure_code = figure_codes_by_name
         self.figure_docs = np.array(figure_docs, dtype=np.int64)
         self.figure_codes = np.array(figure_codes, dtype=np.int64)
@@ -409,7 +413,7 @@ class EventIndex:
         self._tables_lock = threading.Lock()
         self._postings = PostingCache()
         self._open: dict = {}  # every thread's current searcher
-        self._words = WordCounts()
+        self._words = WordCounts(path)
 
     def __repr__(self) -> str:
         return f"<EventIndex {self.path}>"
@@ -740,7 +744,18 @@ class EventIndex:
         except BaseException:
             writer.cancel()
             raise
+        self._save_word_counts()
         return _report(counts, skipped, started, notes)
+
+    def _save_word_counts(self) -> None:
+        """Save the word counts of the segments just written (search/vocabulary.py)."""
+        reader = self._ix.reader()
+        try:
+            self._words.save(segments(reader))
+        except OSError as exc:  # the commit stands; readers count the words themselves
+            log.warning("could not save the word counts in %s: %s", self.path, exc)
+        finally:
+            reader.close()
 
     def _plan(self, events: list[Event], keep: set[str], delete_missing: bool, *,
               rebuild: bool = False) -> tuple[list[tuple[str, object]], Counter, list[str]]:

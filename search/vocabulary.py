@@ -3,17 +3,20 @@ corrections and completions choose from.
 
 Each event's distinct words are kept in a column of the index (``words``), not as postings:
 as postings they were half of everything written, and half the time of a full build
-(docs/performance.md). The counts of a segment are worked out the first time a search
-needs them and kept while the segment lives: segments never change once written, only
-which of their events are deleted, and the words of deleted events are taken off.
+(docs/performance.md). The counts of a segment are saved next to it by the writer and
+kept in memory while the segment lives: segments never change once written, only which
+of their events are deleted, and the words of deleted events are taken off.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
 import threading
 from bisect import bisect_left
 from collections import Counter
 from functools import cached_property
+from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import extract
@@ -68,11 +71,41 @@ class Vocabulary:
 
 class WordCounts:
     """Per segment: how many of its documents use each word. Shared by the threads of an
-    index, kept while the segment is part of the index."""
+    index, kept while the segment is part of the index.
 
-    def __init__(self) -> None:
+    The writer saves each new segment's counts next to it (``words_SEGMENT.pickle``, see
+    :meth:`save`), so that a new process need not count them again: counting 10,000
+    events' words takes about a second, loading them a few milliseconds. A segment without
+    the file (a writer killed after its commit) is counted from its column instead.
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
         self._segments: dict[str, Counter] = {}
         self._lock = threading.Lock()
+
+    def _file(self, segment: str) -> Path | None:
+        return self.folder / f"words_{segment}.pickle" if self.folder is not None else None
+
+    def save(self, segments) -> None:
+        """Save the counts of every segment that has no file yet, and remove the files of
+        segments no longer in the index. Called by the writer after each commit."""
+        if self.folder is None:
+            return
+        live = set()
+        for leaf, _, segment in segments:
+            live.add(segment)
+            path = self._file(segment)
+            if path.exists():
+                continue
+            counts = self._counts(leaf, segment)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as handle:
+                pickle.dump(dict(counts), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        for path in self.folder.glob("words_*.pickle"):
+            if path.stem.removeprefix("words_") not in live:
+                path.unlink(missing_ok=True)
 
     def vocabulary(self, segments) -> Vocabulary:
         """The vocabulary of the live documents of ``segments`` ((reader, offset, id))."""
@@ -90,6 +123,8 @@ class WordCounts:
     def _counts(self, leaf, segment: str) -> Counter:
         counts = self._segments.get(segment)
         if counts is None:
+            counts = self._load(segment)
+        if counts is None:
             counts = Counter()
             if leaf.has_column(WORDS_COLUMN):
                 column = leaf.column_reader(WORDS_COLUMN)
@@ -97,6 +132,17 @@ class WordCounts:
                     counts.update(_words(column[docnum]))
             with self._lock:
                 self._segments[segment] = counts
+        return counts
+
+    def _load(self, segment: str) -> Counter | None:
+        path = self._file(segment)
+        try:
+            with open(path, "rb") as handle:
+                counts = Counter(pickle.load(handle))
+        except (TypeError, OSError, pickle.UnpicklingError, EOFError, ValueError):
+            return None  # no folder, no file, or a damaged one: count from the column
+        with self._lock:
+            self._segments[segment] = counts
         return counts
 
     def forget(self, live_segments: set[str]) -> None:

@@ -8,6 +8,7 @@ deleted documents, the cases where document numbers and statistics are easiest t
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import numpy as np
 import pytest
@@ -112,3 +113,33 @@ def test_the_cache_forgets_segments_merged_away(index_dir, corpus_events):
     index.search("learning")
     after = set(index._postings._entries)
     assert after and not before & after
+
+
+def test_positions_decode_in_one_call_as_whoosh_decodes_them_one_by_one():
+    from whoosh.formats import Positions
+
+    from search.engine import _decode_positions
+
+    fmt = Positions()
+    lists = [[0], [3, 7, 300, 70000], [5, 6], list(range(0, 4000, 3))]
+    values = [fmt.encode(positions) for positions in lists]
+    assert _decode_positions(values, fmt) == [set(p) for p in lists]
+    # Without the trailing stop opcode, as Whoosh may store them.
+    assert _decode_positions([v[:-1] for v in values], fmt) == [set(p) for p in lists]
+    # Not a protocol 2 pickle: decoded Whoosh's way, one by one.
+    odd = [v[:4] + pickle.dumps([2, 3], protocol=4) for v in values[:1]]
+    assert _decode_positions(odd, fmt) == [{2, 5}]
+
+
+def test_field_lengths_read_in_one_go_are_whooshs(segmented):
+    from search.engine import _field_lengths, segments
+
+    searcher = segmented._searcher()
+    checked = 0
+    for leaf, _, _ in segments(searcher.reader()):
+        for field in ("title", "figures_text", "summary", "body", "impact", "figures"):
+            expected = [leaf.doc_field_length(d, field, 0) or 0
+                        for d in range(leaf.doc_count_all())]
+            assert _field_lengths(leaf, field).tolist() == expected, field
+            checked += sum(1 for n in expected if n)
+    assert checked > 100

@@ -7,7 +7,7 @@ import dataclasses
 
 from search import create_index
 from search.schema import to_document
-from search.vocabulary import Vocabulary
+from search.vocabulary import Vocabulary, WordCounts
 
 
 def with_word(event, slug: str, word: str):
@@ -64,3 +64,37 @@ def test_an_update_shows_new_words_at_once(index_dir, corpus_events):
     index.update([*corpus_events, with_word(corpus_events[2], "brewing", "Zymurgy")])
     assert [s.text for s in index.suggest("zymu")] == ["zymurgy"]
     assert index.search("zymurgi").suggestion == "zymurgy"
+
+
+def test_the_writer_saves_each_segments_word_counts(index_dir, corpus_events):
+    from search import open_index
+    from search.engine import segments
+
+    index = create_index(index_dir)
+    index.update(corpus_events[:40])
+    index.update([*corpus_events[:40], with_word(corpus_events[3], "zymurgy", "Zymurgy")])
+    saved = {p.stem.removeprefix("words_") for p in index_dir.glob("words_*.pickle")}
+    searcher = index._searcher()
+    assert saved == {segment for _, _, segment in segments(searcher.reader())}
+
+    fresh = open_index(index_dir)
+    searcher = fresh._searcher()
+    vocabulary = fresh._table(searcher).vocabulary(searcher)
+    assert vocabulary.frequency("zymurgy") == 1
+    counted = WordCounts().vocabulary(segments(searcher.reader()))  # from the columns
+    assert vocabulary.counts == counted.counts
+
+    index.update(corpus_events, rebuild=True)
+    searcher = index._searcher()
+    live = {segment for _, _, segment in segments(searcher.reader())}
+    assert {p.stem.removeprefix("words_") for p in index_dir.glob("words_*.pickle")} == live
+
+
+def test_a_damaged_word_counts_file_is_counted_again(index_dir, corpus_events):
+    from search import open_index
+
+    index = create_index(index_dir)
+    index.update([*corpus_events, with_word(corpus_events[3], "zymurgy", "Zymurgy")])
+    for path in index_dir.glob("words_*.pickle"):
+        path.write_bytes(b"not a pickle")
+    assert open_index(index_dir).search("zymurgi").suggestion == "zymurgy"
