@@ -7,8 +7,8 @@ kept in a bounded cache, and a query is scored with vector arithmetic over every
 at once. The figures are Whoosh's own: the same BM25F formula on the same term
 frequencies, field lengths, idf and average lengths, and the same sums for ``Or``,
 ``And``, ``Not`` and phrases (tests/test_engine.py checks them against Whoosh's scores).
-Phrases are checked against Whoosh's positions, read for the documents that have every
-word. Query nodes this module does not know (prefixes, numeric ranges) are scored by
+Phrases are checked against Whoosh's positions, read a block at a time and cached as
+arrays too. Query nodes this module does not know (prefixes, numeric ranges) are scored by
 Whoosh.
 """
 
@@ -18,7 +18,7 @@ import pickle
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import chain
 
 import numpy as np
 from whoosh import query as wq
@@ -52,21 +52,37 @@ class PostingCache:
         self._lengths: dict[tuple[str, str], np.ndarray] = {}
         self._lock = threading.Lock()
 
-    def postings(self, leaf, segment: str, field: str, text: str):
-        key = (segment, field, text)
+    def postings(self, leaf, segment: str, field: str, text: bytes):
+        """(document numbers, term frequencies) of a term in one segment."""
+        return self._get((segment, field, text),
+                         lambda: _read_postings(leaf, field, text))
+
+    def positions(self, leaf, segment: str, field: str, text: bytes,
+                  format_) -> np.ndarray | None:
+        """Where a term stands in one segment: ``document << 32 | position``, sorted
+        (None when the segment is not in Whoosh's W3 format, whose blocks this reads)."""
+        def load():
+            ids, weights, keys = _read_positions(leaf, field, text, format_)
+            if keys is not None:  # the postings come with them: keep them too
+                self._get((segment, field, text), lambda: (ids, weights))
+            return (keys,)
+
+        return self._get((segment, field, text, "positions"), load)[0]
+
+    def _get(self, key: tuple, load):
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
                 return found
-        found = _read_postings(leaf, field, text)
+        found = load()
         with self._lock:
             if key not in self._entries:
                 self._entries[key] = found
-                self.size += len(found[0])
+                self.size += _size(found)
                 while self.size > self.budget and len(self._entries) > 1:
-                    _, (ids, _) = self._entries.popitem(last=False)
-                    self.size -= len(ids)
+                    _, dropped = self._entries.popitem(last=False)
+                    self.size -= _size(dropped)
         return found
 
     def lengths(self, leaf, segment: str, field: str) -> np.ndarray:
@@ -83,8 +99,7 @@ class PostingCache:
         """Drop what belongs to segments that are no longer in the index."""
         with self._lock:
             for key in [k for k in self._entries if k[0] not in live_segments]:
-                ids, _ = self._entries.pop(key)
-                self.size -= len(ids)
+                self.size -= _size(self._entries.pop(key))
             for key in [k for k in self._lengths if k[0] not in live_segments]:
                 del self._lengths[key]
 
@@ -121,41 +136,79 @@ def _field_lengths(leaf, field: str) -> np.ndarray:
     return _LENGTHS[codes]
 
 
-def _positions(leaf, field: str, btext: bytes, wanted: set[int],
-               format_) -> dict[int, set[int]] | None:
-    """Where a term stands in each of the ``wanted`` documents of one segment (None when
-    the matcher is not Whoosh's W3 leaf matcher, whose blocks this reads)."""
+def _size(entry: tuple) -> int:
+    """What a cache entry counts against the budget: its postings or positions."""
+    return len(entry[0]) if entry[0] is not None else 0
+
+
+def _read_positions(leaf, field: str, btext: bytes, format_):
+    """A term's postings in one segment, with every position: (document numbers, term
+    frequencies, sorted ``document << 32 | position`` keys). The keys are None when the
+    matcher is not Whoosh's W3 leaf matcher, whose blocks this reads. Deleted documents
+    are included, as in :func:`_read_postings`."""
+    empty = np.zeros(0, dtype=np.int64)
     try:
         matcher = leaf.postings(field, btext)
     except Exception:  # Whoosh raises TermNotFound, or KeyError for an unknown field
-        return {}
+        return empty.astype(np.int32), empty.astype(np.float32), empty
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
-    if not all(hasattr(matcher, a) for a in ("_read_ids", "_read_values", "_next_block")):
-        return None
-    found: dict[int, set[int]] = {}
+    if not _reads_blocks(matcher) or format_.fixed_value_size() is not None:
+        return None, None, None
+    ids, weights, deltas = [], [], []
+    for block_ids, block_weights, values in _blocks(matcher):
+        ids.append(block_ids)
+        weights.append(block_weights)
+        deltas.extend(_decode_deltas(values, format_))
+    if not ids:
+        return empty.astype(np.int32), empty.astype(np.float32), empty
+    counts = np.fromiter(map(len, deltas), dtype=np.int64, count=len(deltas))
+    if not counts.all():
+        raise ValueError(f"a posting of {field}:{btext!r} has no positions")
+    flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=int(counts.sum()))
+    # Each document's deltas summed up: a running sum, less the sum before the document.
+    running = np.cumsum(flat)
+    starts = np.cumsum(counts) - counts
+    positions = running - np.repeat(running[starts] - flat[starts], counts)
+    docs = np.concatenate(ids)
+    keys = (np.repeat(docs, counts) << 32) | positions
+    return docs.astype(np.int32), np.concatenate(weights), keys
+
+
+def _reads_blocks(matcher) -> bool:
+    """Whether this is Whoosh's W3 leaf matcher, whose blocks :func:`_blocks` reads."""
+    return all(hasattr(matcher, a) for a in ("_read_data", "_data", "_byteids",
+                                             "_next_block"))
+
+
+def _blocks(matcher):
+    """(document numbers, term frequencies, raw values) of each block of postings of
+    Whoosh's W3 leaf matcher, decoded as its ``_read_ids`` and ``_read_weights`` do,
+    with numpy instead of a Python loop per posting."""
     while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        ids = matcher._ids
-        hits = [i for i, docnum in enumerate(ids) if docnum in wanted]
-        if hits:
-            if matcher._values is None:
-                matcher._read_values()
-            values = [matcher._values[i] for i in hits]
-            for i, where in zip(hits, _decode_positions(values, format_), strict=True):
-                found[ids[i]] = where
+        if matcher._data is None:
+            matcher._read_data()
+        raw_ids, raw_weights, values = matcher._data
+        ids = np.array(raw_ids, dtype=np.int64)
+        if not matcher._byteids:
+            ids = np.cumsum(ids)  # stored as differences
+        if raw_weights is None:
+            weights = np.ones(len(ids), dtype=np.float32)
+        elif isinstance(raw_weights, float):
+            weights = np.full(len(ids), raw_weights, dtype=np.float32)
+        else:
+            weights = np.array(raw_weights, dtype=np.float32)
+        yield ids, weights, values
         matcher._next_block()
-    return found
 
 
-def _decode_positions(values: list[bytes], format_) -> list[set[int]]:
-    """Positions from Whoosh's posting values, many at a time.
+def _decode_deltas(values, format_) -> list[list[int]]:
+    """Position deltas from Whoosh's posting values, a block at a time.
 
     A value of Whoosh's Positions format is a 4-byte count, then a pickled list of
-    position deltas. Their bodies joined into one pickled tuple load in one call, which
-    is several times faster than one call each; anything unexpected falls back to
-    Whoosh's own ``decode_positions``.
+    position deltas. Their bodies joined into one pickled tuple load in one call, several
+    times faster than one call each; anything unexpected falls back to Whoosh's own
+    ``decode_positions``.
     """
     try:
         bodies = []
@@ -164,11 +217,15 @@ def _decode_positions(values: list[bytes], format_) -> list[set[int]]:
                 raise ValueError("not a protocol 2 pickle")
             bodies.append(value[6:-1] if value.endswith(b".") else value[6:])
         lists = pickle.loads(b"\x80\x02(" + b"".join(bodies) + b"t.")
-        if len(lists) != len(values) or not all(isinstance(x, list) for x in lists):
+        if len(lists) != len(values) or set(map(type, lists)) - {list}:
             raise ValueError("not one list per value")
+        return list(lists)
     except Exception:  # the format is not what this expects: Whoosh's way, one by one
-        return [set(format_.decode_positions(value)) for value in values]
-    return [set(accumulate(deltas)) for deltas in lists]
+        found = []
+        for value in values:
+            positions = format_.decode_positions(value)
+            found.append([b - a for a, b in zip([0, *positions], positions, strict=False)])
+        return found
 
 
 def _read_postings(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -181,22 +238,18 @@ def _read_postings(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]
         return empty
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
+    if _reads_blocks(matcher):
+        blocks = list(_blocks(matcher))
+        if not blocks:
+            return empty
+        return (np.concatenate([ids for ids, _, _ in blocks]).astype(np.int32),
+                np.concatenate([weights for _, weights, _ in blocks]))
     ids: list = []
     weights: list = []
-    if all(hasattr(matcher, a) for a in ("_read_ids", "_read_weights", "_next_block")):
-        while matcher.is_active():
-            if matcher._ids is None:
-                matcher._read_ids()
-            if matcher._weights is None:
-                matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
-            matcher._next_block()
-    else:
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
     if not ids:
         return empty
     return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
@@ -293,6 +346,7 @@ class Scorer:
     def phrase(self, node: wq.Phrase) -> Matches:
         """A phrase: Whoosh finds where the words stand in order; the score is the sum of
         the words' scores in that field, as Whoosh's span matcher sums them."""
+        self._read_positions_first(node)
         parts = [self.term(node.fieldname, word) for word in node.words]
         candidates = np.logical_and.reduce([p.mask for p in parts]) & self.live
         if not candidates.any():
@@ -309,30 +363,40 @@ class Scorer:
         scores = np.where(mask, _total(parts), 0.0)
         return self._boosted(Matches(mask, scores), node.boost)
 
+    def _read_positions_first(self, node: wq.Phrase) -> None:
+        """Read the phrase's words with their positions, which brings their postings too:
+        one pass over Whoosh's blocks instead of two."""
+        fieldobj = self.searcher.schema[node.fieldname]
+        for word in node.words:
+            btext = fieldobj.to_bytes(word) if isinstance(word, str) else word
+            for leaf, _, segment in self.leaves:
+                self.cache.positions(leaf, segment, node.fieldname, btext, fieldobj.format)
+
     def _phrase_docs(self, node: wq.Phrase, candidates: np.ndarray) -> np.ndarray:
         """The candidates (documents with every word of the phrase) where the words stand
-        next to each other, in order: Whoosh's positions, read for the candidates only."""
+        next to each other, in order, by Whoosh's positions (kept in the cache)."""
         field = node.fieldname
         fieldobj = self.searcher.schema[field]
         words = [fieldobj.to_bytes(w) if isinstance(w, str) else w for w in node.words]
-        found: list[int] = []
-        for leaf, offset, _ in self.leaves:
-            local = np.flatnonzero(candidates[offset:offset + leaf.doc_count_all()])
-            if not len(local):
+        found = []
+        for leaf, offset, segment in self.leaves:
+            local = candidates[offset:offset + leaf.doc_count_all()]
+            if not local.any():
                 continue
-            wanted = set(local.tolist())
-            positions = [_positions(leaf, field, word, wanted, fieldobj.format)
-                         for word in words]
-            if any(p is None for p in positions):  # not Whoosh's W3 matcher: ask Whoosh
+            keys = [self.cache.positions(leaf, segment, field, word, fieldobj.format)
+                    for word in words]
+            if any(k is None for k in keys):  # not Whoosh's W3 format: ask Whoosh
                 return np.fromiter(self.searcher.docs_for_query(node), dtype=np.int64)
-            for docnum in local.tolist():
-                starts = positions[0].get(docnum, set())
-                for distance, following in enumerate(positions[1:], 1):
-                    there = following.get(docnum, set())
-                    starts = {p for p in starts if p + distance in there}
-                if starts:
-                    found.append(docnum + offset)
-        return np.array(found, dtype=np.int64)
+            at = keys[0][local[keys[0] >> 32]]  # the first word, in candidates only
+            for distance, following in enumerate(keys[1:], 1):
+                if not len(at) or not len(following):
+                    at = at[:0]
+                    break
+                wanted = at + distance
+                index = np.minimum(np.searchsorted(following, wanted), len(following) - 1)
+                at = at[following[index] == wanted]
+            found.append(np.unique(at >> 32) + offset)
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
     def _by_whoosh(self, node) -> Matches:
         mask = np.zeros(self.size, dtype=bool)

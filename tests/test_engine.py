@@ -118,28 +118,43 @@ def test_the_cache_forgets_segments_merged_away(index_dir, corpus_events):
 def test_positions_decode_in_one_call_as_whoosh_decodes_them_one_by_one():
     from whoosh.formats import Positions
 
-    from search.engine import _decode_positions
+    from search.engine import _decode_deltas
 
     fmt = Positions()
     lists = [[0], [3, 7, 300, 70000], [5, 6], list(range(0, 4000, 3))]
+    deltas = [[b - a for a, b in zip([0, *p], p, strict=False)] for p in lists]
     values = [fmt.encode(positions) for positions in lists]
-    assert _decode_positions(values, fmt) == [set(p) for p in lists]
+    assert _decode_deltas(values, fmt) == deltas
     # Without the trailing stop opcode, as Whoosh may store them.
-    assert _decode_positions([v[:-1] for v in values], fmt) == [set(p) for p in lists]
+    assert _decode_deltas([v[:-1] for v in values], fmt) == deltas
     # Not a protocol 2 pickle: decoded Whoosh's way, one by one.
     odd = [v[:4] + pickle.dumps([2, 3], protocol=4) for v in values[:1]]
-    assert _decode_positions(odd, fmt) == [{2, 5}]
+    assert _decode_deltas(odd, fmt) == [[2, 3]]
 
 
-def test_field_lengths_read_in_one_go_are_whooshs(segmented):
-    from search.engine import _field_lengths, segments
+def test_positions_are_whooshs(segmented):
+    """Every position of some terms, as the phrase check reads them, against Whoosh's
+    matcher read posting by posting."""
+    from search.engine import _read_positions, _read_postings, segments
 
     searcher = segmented._searcher()
+    fmt = searcher.schema["body"].format
     checked = 0
     for leaf, _, _ in segments(searcher.reader()):
-        for field in ("title", "figures_text", "summary", "body", "impact", "figures"):
-            expected = [leaf.doc_field_length(d, field, 0) or 0
-                        for d in range(leaf.doc_count_all())]
-            assert _field_lengths(leaf, field).tolist() == expected, field
-            checked += sum(1 for n in expected if n)
-    assert checked > 100
+        for word in (b"learn", b"network", b"comput", b"zymurgi"):
+            if (("body", word)) not in leaf:
+                assert len(_read_positions(leaf, "body", word, fmt)[2]) == 0
+                continue
+            matcher = leaf.postings("body", word)  # skips deleted documents
+            expected = []
+            while matcher.is_active():
+                expected += [matcher.id() << 32 | p for p in matcher.value_as("positions")]
+                matcher.next()
+            ids, weights, keys = _read_positions(leaf, "body", word, fmt)
+            expected_ids, expected_weights = _read_postings(leaf, "body", word)
+            assert ids.tolist() == expected_ids.tolist()
+            assert weights.tolist() == expected_weights.tolist()
+            got = [k for k in keys.tolist() if not leaf.is_deleted(k >> 32)]
+            assert got == expected
+            checked += len(expected)
+    assert checked > 300
