@@ -97,6 +97,8 @@ def vocabulary(text: str) -> str:
 
 def fold(word: str) -> str:
     """Lower-case and strip accents, as the index does before stemming."""
+    if word.isascii():  # the accent map changes no lower-case ASCII letter
+        return word.lower()
     return word.lower().translate(accent_map)
 
 

@@ -255,6 +255,34 @@ def _read_postings(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]
     return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
 
 
+class Statistics:
+    """Per index version: document frequencies, idf and average field lengths, asked of
+    Whoosh once and remembered (on an index of several segments Whoosh looks each one up
+    in every segment's term table). Each call takes the caller's own searcher or reader,
+    of this version."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple, float] = {}
+
+    def doc_frequency(self, reader, field: str, text) -> int:
+        key = ("df", field, text)
+        if key not in self._found:
+            self._found[key] = reader.doc_frequency(field, text)
+        return self._found[key]
+
+    def idf(self, searcher, weighting, field: str, text: str) -> float:
+        key = ("idf", field, text)
+        if key not in self._found:
+            self._found[key] = weighting.idf(searcher, field, text)
+        return self._found[key]
+
+    def avg_field_length(self, searcher, field: str) -> float:
+        key = ("avgfl", field)
+        if key not in self._found:
+            self._found[key] = searcher.avg_field_length(field) or 1
+        return self._found[key]
+
+
 class Scorer:
     """Scores compiled Whoosh queries over one searcher's view of the index.
 
@@ -263,7 +291,8 @@ class Scorer:
     """
 
     def __init__(self, searcher, cache: PostingCache, weighting, live: np.ndarray,
-                 phrases: dict) -> None:
+                 phrases: dict, stats: Statistics | None = None) -> None:
+        self.stats = Statistics() if stats is None else stats
         self.searcher = searcher
         self.reader = searcher.reader()
         self.cache = cache
@@ -338,8 +367,8 @@ class Scorer:
     def _bm25_params(self, field: str, btext: bytes) -> tuple[float, float, float, float]:
         weighting = self.weighting
         text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-        idf = weighting.idf(self.searcher, field, text)
-        avgfl = self.searcher.avg_field_length(field) or 1
+        idf = self.stats.idf(self.searcher, weighting, field, text)
+        avgfl = self.stats.avg_field_length(self.searcher, field)
         B = weighting._field_B.get(field, weighting.B)
         return idf, avgfl, B, weighting.K1
 

@@ -24,7 +24,7 @@ from whoosh.writing import CLEAR
 from ingest import Event
 from search import query as q
 from search.analysis import fold, query_terms, stem, term_of
-from search.engine import PostingCache, Scorer, segments
+from search.engine import PostingCache, Scorer, Statistics, segments
 from search.errors import IndexLocked, IndexNotFound, IndexOutdated, QueryError
 from search.highlight import best_passage, idf, mark_terms, score_sections
 from search.results import (
@@ -151,6 +151,8 @@ class _Table:
     category_names: dict[str, str] = field(default_factory=dict)
     #: Phrase matches found in this version (engine.Scorer fills it).
     phrases: dict = field(default_factory=dict)
+    #: Document frequencies and the like, remembered for this version.
+    stats: Statistics = field(default_factory=Statistics)
     #: The per-segment word counts of the index.
     word_counts: WordCounts | None = None
     _vocabulary: Vocabulary | None = None
@@ -365,7 +367,7 @@ class _Compiler:
         return wq.Or([wq.Prefix(f, start, boost=FIELD_BOOSTS[f]) for f in fields])
 
     def known(self, token: str, fields: list[str]) -> bool:
-        return any(self.reader.doc_frequency(f, token) for f in fields)
+        return any(self.table.stats.doc_frequency(self.reader, f, token) for f in fields)
 
     def correct(self, word: str) -> list[str]:
         """Index terms of the closest known spellings of an unknown word, best first."""
@@ -390,8 +392,8 @@ class _Compiler:
 
     def weigh(self, term: str) -> None:
         if term not in self.weights:
-            df = self.reader.doc_frequency("body", term) or self.reader.doc_frequency(
-                "title", term)
+            df = (self.table.stats.doc_frequency(self.reader, "body", term)
+                  or self.table.stats.doc_frequency(self.reader, "title", term))
             self.weights[term] = idf(self.doc_count, df)
 
 
@@ -888,7 +890,7 @@ def _match(searcher, table: _Table, parsed: q.ParsedQuery, filters: list,
     spelling: dict[str, list[str]] = {}
     has_years = any(w.implicit_year for w in parsed.words)
     found = _Found.nothing(_Compiled(None, {}, {}), table.size)
-    scorer = Scorer(searcher, cache, RANKING, table.live, table.phrases)
+    scorer = Scorer(searcher, cache, RANKING, table.live, table.phrases, table.stats)
     for years_as_words in (False, True) if has_years else (False,):
         strict = _Compiler(searcher, table, any_word=False, years_as_words=years_as_words,
                            spelling=spelling)

@@ -97,6 +97,6 @@ def from_stored(stored: dict) -> Event:
     )
 
 
-def stored_section_terms(stored: dict) -> list[tuple[int, dict[str, int]]]:
+def stored_section_terms(stored: dict) -> list[tuple[int, str]]:
     """The length and term counts of each section, as :func:`to_document` stored them."""
     return [(s[3], s[4]) for s in stored["sections"]]

@@ -66,3 +66,27 @@ def test_sections_are_scored_the_same_from_stored_counts(corpus_events):
     assert score_sections(event.sections, weights, terms=stored) == score_sections(
         event.sections, weights)
     assert score_sections(event.sections, weights)
+
+
+def test_packed_term_counts():
+    from search.analysis import term_of
+    from search.highlight import section_terms, term_count
+
+    length, packed = section_terms("Scaling Laws", "Scaling the models: models scale. U.S. law")
+    assert length == 6  # "the" is a stop word
+    assert term_count(packed, "scale") == 2 + 2  # the heading's word counts twice
+    assert term_count(packed, "model") == 2
+    assert term_count(packed, "law") == 1 + 2
+    assert term_count(packed, term_of("U.S")) == 1
+    assert term_count(packed, "la") == term_count(packed, "mod") == 0
+    assert term_count(packed, "missing") == 0
+
+
+def test_folding_ascii_text_skips_the_accent_map():
+    from whoosh.support.charset import accent_map
+
+    from search.analysis import fold
+
+    every_ascii = "".join(map(chr, range(128)))
+    assert fold(every_ascii) == every_ascii.lower().translate(accent_map)
+    assert fold("Gödel ÉCOLE") == "godel ecole"
