@@ -208,3 +208,29 @@ def test_config_from_environment_then_given_config(monkeypatch, tmp_path):
     app = create_app()
     assert app.config["INDEX"] == str(tmp_path / "from-env") and app.config["PER_PAGE"] == 5
     assert create_app({"INDEX": "given"}).config["INDEX"] == "given"
+
+
+@pytest.mark.parametrize("query", [
+    "q=Mistral+efficiency",
+    "q=caf%C3%A9+%26+%3D+%2B+%22x%22&year=1980..1989&category=Model&figure=Yann+LeCun",
+    "q=a&sort=year&page=3&unknown=1",
+    "",
+])
+def test_search_url_quotes_as_urlencode_does(app, query):
+    """search_url() quotes each parameter once per request; the URLs must be the ones
+    urlencode() gives."""
+    from urllib.parse import parse_qsl, urlencode
+
+    from web.ui import SEARCH_KEYS, search_url
+
+    changes = [{}, {"year": "2020"}, {"page": 2}, {"q": "ünïcode & more"},
+               {"category": None, "sort": "relevance"}, {"q": "", "figure": None},
+               {"sort": "-year", "page": None}]
+    with app.test_request_context(f"/search?{query}"):
+        base = {k: v for k, v in parse_qsl(query) if k in SEARCH_KEYS and v}
+        for change in changes:
+            args = {k: v for k, v in {**base, **change}.items() if v not in (None, "")}
+            if args.get("sort") == "relevance":
+                del args["sort"]
+            expected = "/search" + (f"?{urlencode(args)}" if args else "")
+            assert search_url(**change) == expected

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from markupsafe import Markup
@@ -23,14 +23,22 @@ def search_url(**changes) -> str:
     Called dozens of times per page, so the request's parameters and the route are looked
     up once per request.
     """
-    if "search_base" not in g:
-        g.search_args = {k: request.args[k] for k in SEARCH_KEYS if request.args.get(k)}
-        g.search_base = url_for("ui.search")
-    args = {**g.search_args, **changes}
-    args = {k: v for k, v in args.items() if v not in (None, "")}
-    if args.get("sort") == "relevance":
-        del args["sort"]
-    return f"{g.search_base}?{urlencode(args)}" if args else g.search_base
+    state = g.get("search_url")
+    if state is None:
+        # Each parameter quoted once per request, as urlencode() quotes it.
+        state = g.search_url = (url_for("ui.search"), {
+            k: quote_plus(request.args[k]) for k in SEARCH_KEYS if request.args.get(k)})
+    base, quoted = state[0], dict(state[1])
+    for key, value in changes.items():
+        if value is None or value == "":
+            quoted.pop(key, None)
+        else:
+            quoted[key] = quote_plus(str(value))
+    if quoted.get("sort") == "relevance":
+        del quoted["sort"]
+    if not quoted:
+        return base
+    return base + "?" + "&".join(f"{k}={v}" for k, v in quoted.items())
 
 
 @bp.get("/")
