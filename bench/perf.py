@@ -532,7 +532,8 @@ def verdict(met: bool, detail: str) -> str:
 
 
 def targets(results: list[Figures]) -> list[tuple[str, str, str]]:
-    """(target, figure, verdict) rows, judged on the largest size."""
+    """(target, figure, verdict) rows: build, update and memory judged on the largest
+    size, the query targets on every size."""
     big = max(results, key=lambda f: f.size)
     rows = []
     build_note = f"{big.size:,} events" + ("" if big.size == 10_000 else ", not 10,000")
@@ -543,13 +544,17 @@ def targets(results: list[Figures]) -> list[tuple[str, str, str]]:
     rows.append((TARGETS["update"], f"{update:.2f} s",
                  verdict(update < 0.5, f"{update:.0%} of the 1 s ceiling; "
                          "'well under' read as < 0.5 s")))
-    p50, p95 = big.p("ours", 50) / big.p("fts5", 50), big.p("ours", 95) / big.p("fts5", 95)
-    rows.append((TARGETS["fts5"], f"p50 {p50:.1f}x, p95 {p95:.1f}x",
-                 verdict(p50 <= 2 and p95 <= 2, f"{max(p50, p95) / 2:.1f}x the allowed 2x")))
-    f50, f95 = big.p("fresh", 50) / big.p("ours", 50), big.p("fresh", 95) / big.p("ours", 95)
-    rows.append((TARGETS["fresh"], f"p50 {f50:.1f}x, p95 {f95:.1f}x",
-                 verdict(f50 >= 3, "judged on p50" + ("" if f95 >= 3 else
-                                                     f"; p95 is only {f95:.1f}x"))))
+    # The query targets name no corpus size: judged at every size measured.
+    for f in sorted(results, key=lambda f: f.size):
+        p50, p95 = f.p("ours", 50) / f.p("fts5", 50), f.p("ours", 95) / f.p("fts5", 95)
+        rows.append((f"{TARGETS['fts5']} ({f.size:,} events)", f"p50 {p50:.1f}x, p95 {p95:.1f}x",
+                     verdict(p50 <= 2 and p95 <= 2,
+                             f"{max(p50, p95) / 2:.1f}x the allowed 2x")))
+    for f in sorted(results, key=lambda f: f.size):
+        f50, f95 = f.p("fresh", 50) / f.p("ours", 50), f.p("fresh", 95) / f.p("ours", 95)
+        rows.append((f"{TARGETS['fresh']} ({f.size:,} events)", f"p50 {f50:.1f}x, p95 {f95:.1f}x",
+                     verdict(f50 >= 3, "judged on p50" + ("" if f95 >= 3 else
+                                                         f"; p95 is only {f95:.1f}x"))))
     peak = big.memory["peak_kb"] / 1024
     rows.append((TARGETS["memory"], f"{peak:.0f} MB",
                  verdict(peak < 300, f"{peak / 300:.0%} of the budget")))
@@ -682,7 +687,7 @@ Load average (1 min) during the run: {min(loads):.1f} to {max(loads):.1f}.
 Corpora come from `bench/generate.py` (seed 7): 500 to 900 words in 4 to 7 sections per
 page. Figures are wall-clock times.
 
-### Targets (judged at {big.size:,} events)
+### Targets (build, re-index and memory judged at {big.size:,} events; queries at each size)
 
 | Target | Figure | Verdict |
 |---|---|---|

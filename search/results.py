@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value):
+    """What ``dataclasses.asdict`` gives for these results (dataclasses become dicts,
+    tuples stay tuples), without its deep copies: results hold only strings, numbers,
+    None and more results."""
+    kind = type(value)
+    names = _FIELDS.get(kind)
+    if names is None and is_dataclass(kind):
+        names = _FIELDS[kind] = tuple(f.name for f in fields(kind))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if kind is tuple or kind is list:
+        return kind(_plain(v) for v in value)
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 class _AsDict:
     def to_dict(self) -> dict:
         """The object as JSON-ready data, field for field."""
-        return asdict(self)
+        return _plain(self)
 
 
 @dataclass(frozen=True)

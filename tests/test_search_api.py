@@ -202,3 +202,12 @@ def test_open_missing_and_outdated_indexes(tmp_path, corpus_events):
     (tmp_path / "old" / "eventsearch.json").unlink()
     with pytest.raises(IndexOutdated):
         open_index(tmp_path / "old")
+
+
+def test_to_dict_is_asdict(corpus_index):
+    import dataclasses
+
+    for query in ("Mistral efficiency", "neural networks 1980s", "Mistrall", ""):
+        results = corpus_index.search(query, per_page=5)
+        assert results.to_dict() == dataclasses.asdict(results)
+    assert corpus_index.stats().to_dict() == dataclasses.asdict(corpus_index.stats())

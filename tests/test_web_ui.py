@@ -221,7 +221,7 @@ def test_search_url_quotes_as_urlencode_does(app, query):
     urlencode() gives."""
     from urllib.parse import parse_qsl, urlencode
 
-    from web.ui import SEARCH_KEYS, search_url
+    from web.ui import SEARCH_KEYS, _year_links, search_url
 
     changes = [{}, {"year": "2020"}, {"page": 2}, {"q": "ünïcode & more"},
                {"category": None, "sort": "relevance"}, {"q": "", "figure": None},
@@ -234,3 +234,5 @@ def test_search_url_quotes_as_urlencode_does(app, query):
                 del args["sort"]
             expected = "/search" + (f"?{urlencode(args)}" if args else "")
             assert search_url(**change) == expected
+        for year in (1943, 2025, 7):
+            assert _year_links()(year) == search_url(year=str(year))

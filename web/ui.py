@@ -58,7 +58,7 @@ def search():
     if results is not None and results.facets.year:
         chart = Markup(year_chart(
             [(f.value, f.count) for f in results.facets.year],
-            lambda year: search_url(year=str(year)),
+            _year_links(),
             label="Matching events per year",
         ))
     return render_template(
@@ -69,6 +69,16 @@ def search():
         active=_active_filters(params),
         stats=index.stats() if results is None else None,
     )
+
+
+def _year_links():
+    """``year -> search_url(year=year)`` for the chart's bars, one URL made for them all:
+    a year is digits, which quoting leaves alone, and ``year=`` cannot occur elsewhere in
+    the URL, where ``=`` in a value is quoted."""
+    marker = "year=0000"
+    template = search_url(year="0000")
+    before, _, after = template.partition(marker)
+    return lambda year: f"{before}year={int(year)}{after}"
 
 
 def _active_filters(params: SearchParams) -> list[tuple[str, str, str]]:
