@@ -344,8 +344,11 @@ class Scorer:
         mask = np.zeros(self.size, dtype=bool)
         scores = np.zeros(self.size, dtype=np.float64)
         fieldobj = self.searcher.schema[field] if field in self.searcher.schema else None
+        btext = b""
         if fieldobj is not None:
             btext = fieldobj.to_bytes(text) if isinstance(text, str) else text
+        # A term no document has (most words in most fields): no postings to look for.
+        if fieldobj is not None and self.stats.doc_frequency(self.reader, field, btext):
             if fieldobj.scorable:
                 idf, avgfl, B, K1 = self._bm25_params(field, btext)
             for leaf, offset, segment in self.leaves:
