@@ -7,7 +7,8 @@ import logging
 import os
 import threading
 import time
-from collections import Counter
+from bisect import bisect_right
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,8 @@ SORTS = ("relevance", "year", "-year")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 FIGURE_FACETS = 20
+#: Stored fields of this many recently shown documents are kept (a few KB each).
+CACHED_DOCUMENTS = 2000
 
 
 class LuceneBM25F(BM25F):
@@ -415,6 +418,8 @@ class EventIndex:
         self._tables_lock = threading.Lock()
         self._postings = PostingCache()
         self._open: dict = {}  # every thread's current searcher
+        self._documents: OrderedDict[tuple[str, int], dict] = OrderedDict()
+        self._documents_lock = threading.Lock()
         self._words = WordCounts(path)
 
     def __repr__(self) -> str:
@@ -452,6 +457,9 @@ class EventIndex:
                     live = {s for _, _, s in segments(searcher.reader())}
                     self._postings.forget(live)
                     self._words.forget(live)
+                    with self._documents_lock:
+                        for key in [k for k in self._documents if k[0] not in live]:
+                            del self._documents[key]
         return table
 
     @property
@@ -554,11 +562,33 @@ class EventIndex:
             order = found.by_year(table, newest_first=sort != "year")
         else:
             order = found.order()
-        return tuple(self._hit(searcher, int(d), found.scores[d], found.compiled.weights)
+        leaves = segments(searcher.reader())
+        return tuple(self._hit(searcher, leaves, int(d), found.scores[d],
+                               found.compiled.weights)
                      for d in order[offset:offset + per_page])
 
-    def _hit(self, searcher, docnum: int, score: float, weights: dict[str, float]) -> Hit:
+    def _stored(self, searcher, leaves, docnum: int) -> dict:
+        """A document's stored fields, from the cache of recently shown documents: keyed by
+        segment and the number within it, which never change."""
+        starts = [offset for _, offset, _ in leaves]
+        at = bisect_right(starts, docnum) - 1
+        key = (leaves[at][2], docnum - starts[at]) if at >= 0 else None
+        with self._documents_lock:
+            stored = self._documents.get(key) if key is not None else None
+            if stored is not None:
+                self._documents.move_to_end(key)
+                return stored
         stored = searcher.stored_fields(docnum)
+        if key is not None:
+            with self._documents_lock:
+                self._documents[key] = stored
+                while len(self._documents) > CACHED_DOCUMENTS:
+                    self._documents.popitem(last=False)
+        return stored
+
+    def _hit(self, searcher, leaves, docnum: int, score: float,
+             weights: dict[str, float]) -> Hit:
+        stored = self._stored(searcher, leaves, docnum)
         event = from_stored(stored)
         sections = score_sections(event.sections, weights,
                                   terms=stored_section_terms(stored)) if weights else []

@@ -112,3 +112,17 @@ def test_failed_update_commits_nothing(index_dir, corpus_events):
         index.update(events())
     assert len(open_index(index_dir)) == 5
     assert index.update(corpus_events[:10]).added == 5
+
+
+def test_hits_show_the_new_text_after_an_update(index_dir, corpus_events):
+    """Shown documents are cached by segment; an update must never show the old text."""
+    index = create_index(index_dir)
+    index.update(corpus_events)
+    target = next(e for e in corpus_events if e.slug == "mistral-7b")
+    before = index.search("Mistral efficiency").hits
+    assert target.slug in [h.slug for h in before]
+    changed = edited(target, summary="Mistral 7B, rewritten: efficiency in a small model.")
+    index.update([changed if e is target else e for e in corpus_events])
+    hit = next(h for h in index.search("Mistral efficiency").hits if h.slug == target.slug)
+    assert "rewritten" in hit.snippet
+    assert index.get(target.slug).summary == changed.summary
