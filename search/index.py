@@ -18,9 +18,10 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
+from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.support.levenshtein import distance as edit_distance
-from whoosh.writing import CLEAR
+from whoosh.writing import CLEAR, MERGE_SMALL
 
 from ingest import Event
 from search import query as q
@@ -772,7 +773,7 @@ class EventIndex:
             if rebuild:
                 writer.commit(mergetype=CLEAR)
             else:
-                writer.commit()
+                writer.commit(mergetype=_merge_tiny_segments)
         except BaseException:
             writer.cancel()
             raise
@@ -824,6 +825,26 @@ class EventIndex:
             actions.extend(("delete", slug) for slug in sorted(missing - keep))
             counts["deleted"] = len(missing - keep)
         return actions, counts, notes
+
+
+def _merge_tiny_segments(writer, found_segments: list) -> list:
+    """Whoosh's merge policy, after folding every tiny segment (1% of the index's events
+    or fewer; at least 10, at most 100) into the one being written.
+
+    Each edit of a page writes a segment of its own, and Whoosh merges small segments only
+    once there are five of them: until then each query pays for every segment. Folding
+    the tiny ones in at once costs little, as they hold few events.
+    """
+    total = sum(segment.doc_count_all() for segment in found_segments)
+    limit = min(100, max(10, total // 100))
+    tiny = [s for s in found_segments if s.doc_count_all() <= limit]
+    if len(found_segments) < 2 or not tiny:
+        return MERGE_SMALL(writer, found_segments)
+    for segment in tiny:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return MERGE_SMALL(writer, [s for s in found_segments if s not in tiny])
 
 
 def _report(counts: Counter, skipped: int, started: float, notes: list[str]) -> UpdateReport:

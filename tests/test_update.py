@@ -126,3 +126,18 @@ def test_hits_show_the_new_text_after_an_update(index_dir, corpus_events):
     hit = next(h for h in index.search("Mistral efficiency").hits if h.slug == target.slug)
     assert "rewritten" in hit.snippet
     assert index.get(target.slug).summary == changed.summary
+
+
+def test_edits_do_not_leave_a_trail_of_tiny_segments(index_dir, corpus_events):
+    index = create_index(index_dir)
+    index.update(corpus_events)
+    events = list(corpus_events)
+    for round_number in range(6):
+        target = events[round_number]
+        events[round_number] = edited(target, summary=f"{target.summary} Edit {round_number}.")
+        index.update(events)
+        assert index.stats().segments <= 2
+        assert index.search(f'"edit {round_number}"').total == 1
+    assert len(index) == len(corpus_events)
+    assert {h.slug for h in index.search("edit", per_page=50).hits} >= {
+        e.slug for e in events[:6]}
