@@ -147,21 +147,15 @@ def make_queries(events: list[Event], count: int, seed: int) -> list[Query]:
     def words(low: int, high: int) -> tuple[str, ...]:
         return tuple(word() for _ in range(rng.randint(low, high)))
 
-    def phrase() -> str:
-        return sample_phrase(rng, events)
-
-    def years() -> tuple[int, int]:
-        return sample_years(rng)
-
     queries = []
     for _ in range(count):
         roll = rng.random()
         if roll < 0.5:
             queries.append(Query(words(1, 4)))
         elif roll < 0.65:
-            queries.append(Query(words(0, 2), phrases=(phrase(),)))
+            queries.append(Query(words(0, 2), phrases=(sample_phrase(rng, events),)))
         elif roll < 0.8:
-            queries.append(Query(words(1, 3), year=years(),
+            queries.append(Query(words(1, 3), year=sample_years(rng),
                                  category=rng.choice(categories) if rng.random() < 0.3
                                  else None))
         elif roll < 0.9:

@@ -129,21 +129,15 @@ def make_queries(events: list[Event], count: int, seed: int) -> list[Query]:
         return [rng.choice(stream) if rng.random() < 0.5 else rng.choice(distinct)
                 for _ in range(rng.randint(low, high))]
 
-    def phrase() -> str:
-        return sample_phrase(rng, events)
-
-    def years() -> tuple[int, int]:
-        return sample_years(rng)
-
     queries = []
     for _ in range(count):
         roll = rng.random()
         if roll < 0.5:
             queries.append(Query(" ".join(words(1, 4))))
         elif roll < 0.65:
-            queries.append(Query(" ".join([*words(0, 2), f'"{phrase()}"'])))
+            queries.append(Query(" ".join([*words(0, 2), f'"{sample_phrase(rng, events)}"'])))
         elif roll < 0.85:
-            queries.append(Query(" ".join(words(1, 3)), year=years(),
+            queries.append(Query(" ".join(words(1, 3)), year=sample_years(rng),
                                  category=rng.choice(CATEGORIES) if rng.random() < 0.3
                                  else None))
         else:

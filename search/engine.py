@@ -147,12 +147,9 @@ def _read_positions(leaf, field: str, btext: bytes, format_):
     matcher is not Whoosh's W3 leaf matcher, whose blocks this reads. Deleted documents
     are included, as in :func:`_read_postings`."""
     empty = np.zeros(0, dtype=np.int64)
-    try:
-        matcher = leaf.postings(field, btext)
-    except Exception:  # Whoosh raises TermNotFound, or KeyError for an unknown field
+    matcher = _leaf_matcher(leaf, field, btext)
+    if matcher is None:
         return empty.astype(np.int32), empty.astype(np.float32), empty
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
     if not _reads_blocks(matcher) or format_.fixed_value_size() is not None:
         return None, None, None
     ids, weights, deltas = [], [], []
@@ -228,16 +225,23 @@ def _decode_deltas(values, format_) -> list[list[int]]:
         return found
 
 
-def _read_postings(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+def _leaf_matcher(leaf, field: str, btext: bytes):
+    """The segment's own matcher for a term, without Whoosh's filter of deleted documents
+    (the caller masks them), or None when the segment does not have the term."""
+    try:
+        matcher = leaf.postings(field, btext)
+    except Exception:  # Whoosh raises TermNotFound, or KeyError for an unknown field
+        return None
+    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
+
+
+def _read_postings(leaf, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
     """A term's postings in one segment, deleted documents included (the caller masks
     them): block by block where the matcher is Whoosh's own W3 leaf matcher."""
     empty = (np.zeros(0, np.int32), np.zeros(0, np.float32))
-    try:
-        matcher = leaf.postings(field, text)
-    except Exception:  # Whoosh raises TermNotFound, or KeyError for an unknown field
+    matcher = _leaf_matcher(leaf, field, btext)
+    if matcher is None:
         return empty
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
     if _reads_blocks(matcher):
         blocks = list(_blocks(matcher))
         if not blocks:
@@ -265,7 +269,8 @@ class Statistics:
         self._found: dict[tuple, float] = {}
 
     def doc_frequency(self, reader, field: str, text) -> int:
-        key = ("df", field, text)
+        # The compiler asks with text, the scorer with bytes: one entry for both.
+        key = ("df", field, _as_text(text))
         if key not in self._found:
             self._found[key] = reader.doc_frequency(field, text)
         return self._found[key]
@@ -281,6 +286,15 @@ class Statistics:
         if key not in self._found:
             self._found[key] = searcher.avg_field_length(field) or 1
         return self._found[key]
+
+
+def _as_text(term):
+    if isinstance(term, bytes):
+        try:
+            return term.decode("utf-8")
+        except UnicodeDecodeError:  # a numeric field's bytes
+            return term
+    return term
 
 
 class Scorer:
@@ -399,8 +413,10 @@ class Scorer:
         """Read the phrase's words with their positions, which brings their postings too:
         one pass over Whoosh's blocks instead of two."""
         fieldobj = self.searcher.schema[node.fieldname]
-        for word in node.words:
-            btext = fieldobj.to_bytes(word) if isinstance(word, str) else word
+        words = [fieldobj.to_bytes(w) if isinstance(w, str) else w for w in node.words]
+        if not all(self.stats.doc_frequency(self.reader, node.fieldname, w) for w in words):
+            return  # a word no document has in this field: the phrase matches nothing
+        for btext in words:
             for leaf, _, segment in self.leaves:
                 self.cache.positions(leaf, segment, node.fieldname, btext, fieldobj.format)
 

@@ -158,3 +158,14 @@ def test_positions_are_whooshs(segmented):
             assert got == expected
             checked += len(expected)
     assert checked > 300
+
+
+def test_statistics_ask_whoosh_once_per_term_as_text_or_bytes(segmented):
+    from search.engine import Statistics
+
+    searcher = segmented._searcher()
+    stats = Statistics()
+    asked = stats.doc_frequency(searcher.reader(), "body", "learn")
+    assert asked == searcher.reader().doc_frequency("body", "learn") > 0
+    assert stats.doc_frequency(searcher.reader(), "body", b"learn") == asked
+    assert len(stats._found) == 1
