@@ -26,9 +26,11 @@ from whoosh.writing import CLEAR, MERGE_SMALL
 from ingest import Event
 from search import query as q
 from search.analysis import fold, query_terms, stem, term_of
+from search.codec import EventCodec
 from search.engine import PostingCache, Scorer, Statistics, segments
-from search.errors import IndexLocked, IndexNotFound, IndexOutdated, QueryError
+from search.errors import IndexLocked, IndexNotFound, IndexOutdated
 from search.highlight import best_passage, idf, mark_terms, score_sections
+from search.params import MAX_PAGE, MAX_PER_PAGE, check_count, check_sort, year_range
 from search.results import (
     EventRef,
     FacetCount,
@@ -752,7 +754,7 @@ class EventIndex:
             # compound=False: a reader of a compound segment file holds its parts in memory
             # (about 200 MB at 10,000 events); separate files are read where they lie.
             writer = self._ix.writer(timeout=lock_timeout, limitmb=WRITER_POOL_MB,
-                                     compound=False)
+                                     compound=False, codec=EventCodec())
         except LockError:
             raise IndexLocked(
                 f"the index at {self.path} is being written by another process; "

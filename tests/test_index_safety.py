@@ -208,3 +208,21 @@ def test_a_long_lived_index_does_not_leak_open_files(index_dir, corpus_events):
         assert held <= live, f"files of deleted segments held open: {held - live}"
     index.close()
     assert open_files_in(index_dir) == set()
+
+
+def test_a_held_searcher_reads_its_own_generation_after_a_commit_folds_segments(
+        index_dir, corpus_events):
+    """A request that took its searcher before a commit reads that generation whole, even
+    when the commit folds a tiny segment and deletes its files (docs/search.md)."""
+    index = create_index(index_dir)
+    index.update(corpus_events[:40])  # one big segment
+    index.update(corpus_events[:45])  # and a tiny one, of five events
+    held = index._searcher()
+    index.update(corpus_events[:46])  # folds the tiny segment into a new one
+    assert len(held.reader().leaf_readers()) == 2
+    table = index._table(held)
+    assert sorted(row.slug if hasattr(row, "slug") else row[0]
+                  for row in table.rows.values()) == sorted(e.slug for e in corpus_events[:45])
+    for docnum in held.reader().all_doc_ids():
+        slug = held.stored_fields(docnum)["slug"]
+        assert table.rows[docnum][0] == slug
