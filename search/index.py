@@ -63,9 +63,6 @@ WRITE_LOCK_TIMEOUT = 10.0
 #: in MB). A full build of 10,000 events fits (the process peaks at about 1.2 GB);
 #: with 256 it spilled, and took 109 s instead of 71 (docs/performance.md).
 WRITER_POOL_MB = 1024
-SORTS = ("relevance", "year", "-year")
-MAX_PER_PAGE = 100
-MAX_PAGE = 1000
 FIGURE_FACETS = 20
 #: Stored fields of this many recently shown documents are kept (a few KB each).
 CACHED_DOCUMENTS = 2000
@@ -519,12 +516,9 @@ class EventIndex:
         """
         started = time.perf_counter()
         filters = _filters(year, category, figure)
-        if sort not in SORTS:
-            raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-        if not isinstance(page, int) or not 1 <= page <= MAX_PAGE:
-            raise QueryError(f"page must be a whole number from 1 to {MAX_PAGE}")
-        if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
-            raise QueryError(f"per_page must be a whole number from 1 to {MAX_PER_PAGE}")
+        check_sort(sort)
+        check_count("page", page, 1, MAX_PAGE)
+        check_count("per_page", per_page, 1, MAX_PER_PAGE)
         parsed = q.parse_query(query if isinstance(query, str) else "")
         searcher = self._searcher()
         table = self._table(searcher)
@@ -867,18 +861,7 @@ def _report(counts: Counter, skipped: int, started: float, notes: list[str]) -> 
 def _filters(year, category, figure) -> list:
     filters: list = []
     if year is not None:
-        if isinstance(year, bool):
-            raise QueryError("year must be a year or a (start, end) pair")
-        if isinstance(year, int):
-            filters.append(q.YearRange(year, year))
-        elif isinstance(year, (tuple, list)) and len(year) == 2 and all(
-                y is None or (isinstance(y, int) and not isinstance(y, bool)) for y in year):
-            start, end = year
-            if start is not None and end is not None and start > end:
-                start, end = end, start
-            filters.append(q.YearRange(start, end))
-        else:
-            raise QueryError("year must be a year or a (start, end) pair")
+        filters.append(q.YearRange(*year_range(year)))
     if category:
         filters.append(q.Category(str(category)))
     if figure:

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from web.app import current_index
 from web.openapi import openapi_document
-from web.params import BadParameter, search_params
+from web.params import BadParameter, count, search_params
 
 bp = Blueprint("api", __name__)
 
@@ -52,10 +52,8 @@ def event(slug: str):
 def suggest():
     """Autocomplete suggestions for what has been typed."""
     prefix = (request.args.get("q") or "")[:200]
-    raw_limit = request.args.get("limit") or str(current_app.config["SUGGEST_LIMIT"])
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 20:
-        raise BadParameter("limit must be a whole number from 1 to 20")
-    found = current_index().suggest(prefix, limit=int(raw_limit))
+    limit = count(request.args, "limit", current_app.config["SUGGEST_LIMIT"], 1, 20)
+    found = current_index().suggest(prefix, limit=limit)
     return jsonify({
         "query": prefix,
         "suggestions": [

@@ -31,11 +31,13 @@ from search import (
     EventIndex,
     IndexNotFound,
     IndexOutdated,
+    QueryError,
     SearchError,
     create_index,
     default_index_dir,
     open_index,
 )
+from search.params import MAX_PAGE, MAX_PER_PAGE, SORTS, parse_year_filter
 
 #: In the index folder: each page file's size, modification time and slug at the last run.
 SOURCES_FILE = "sources.json"
@@ -277,18 +279,14 @@ def index(sources: tuple[str, ...], index_dir: Path | None, rebuild: bool, as_js
                f"{report.skipped} skipped ({report.elapsed_s:.2f} s)")
 
 
-def parse_year_option(value: str | None):
-    """``2023``, ``2020..2024``, ``2020..`` or ``..1990`` as the API's year argument."""
+def parse_year_option(ctx, param, value: str | None):
+    """``--year``: the same grammar as the web's ``year=`` (search/params.py)."""
     if value is None:
         return None
-    match = re.fullmatch(r"\s*(\d{1,4})?\s*(\.\.)?\s*(\d{1,4})?\s*", value)
-    if not match or not (match.group(1) or match.group(3)):
-        raise click.BadParameter("use a year (2023) or a range (2020..2024, 2020.., ..1990)")
-    start = int(match.group(1)) if match.group(1) else None
-    end = int(match.group(3)) if match.group(3) else None
-    if not match.group(2):
-        return start
-    return (start, end)
+    try:
+        return parse_year_filter(value)
+    except QueryError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def terminal_snippet(snippet: str) -> str:
@@ -301,21 +299,22 @@ def terminal_snippet(snippet: str) -> str:
 @cli.command()
 @click.argument("query", default="")
 @INDEX_OPTION
-@click.option("--year", help="A year or a range: 2023, 2020..2024, 2020.., ..1990.")
+@click.option("--year", callback=parse_year_option,
+              help="A year, a range or a decade: 2023, 2020..2024, 2020.., ..1990, 1980s.")
 @click.option("--category", help="Only events of this category (Model, Research, ...).")
 @click.option("--figure", help="Only events with this person among the key figures.")
-@click.option("--sort", type=click.Choice(["relevance", "year", "-year"]), default="relevance",
+@click.option("--sort", type=click.Choice(SORTS), default="relevance",
               show_default=True, help="Order of the results.")
-@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True,
+@click.option("--page", type=click.IntRange(1, MAX_PAGE), default=1, show_default=True)
+@click.option("--limit", type=click.IntRange(1, MAX_PER_PAGE), default=10, show_default=True,
               help="Results per page.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def search(query: str, index_dir: Path | None, year: str | None, category: str | None,
+def search(query: str, index_dir: Path | None, year, category: str | None,
            figure: str | None, sort: str, page: int, limit: int, as_json: bool) -> None:
     """Search the index for QUERY (see docs/query-language.md for the syntax)."""
     index = _open(index_dir)
     try:
-        results = index.search(query, year=parse_year_option(year), category=category,
+        results = index.search(query, year=year, category=category,
                                figure=figure, sort=sort, page=page, per_page=limit)
     except SearchError as exc:
         raise click.ClickException(str(exc)) from None
