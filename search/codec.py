@@ -17,6 +17,8 @@ extension point, with two guarantees added.
 
 from __future__ import annotations
 
+import zlib
+
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocReader, W3PerDocWriter
 
 from search.errors import IndexCorrupt
@@ -25,13 +27,32 @@ from search.errors import IndexCorrupt
 def segment_files(segment) -> dict[str, int]:
     """The files a segment written by :class:`EventCodec` recorded, with their sizes
     ({} for a segment written otherwise)."""
+    return {name: size for name, (size, _) in _recorded(segment).items()}
+
+
+def segment_checksums(segment) -> dict[str, int]:
+    """The CRC-32 of each file a segment recorded (for ``eventsearch check``)."""
+    return {name: crc for name, (_, crc) in _recorded(segment).items()}
+
+
+def file_checksum(storage, name: str) -> int:
+    """The CRC-32 of a file of ``storage``, read a megabyte at a time."""
+    crc = 0
+    with storage.open_file(name) as handle:
+        while chunk := handle.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def _recorded(segment) -> dict[str, tuple[int, int]]:
     return dict(getattr(segment, "eventsearch_files", None) or {})
 
 
 def _record(storage, segment, names) -> None:
     """Add ``names`` (files of ``segment`` just written and closed) to its record."""
-    files = segment_files(segment)
-    files.update((name, storage.file_length(name)) for name in names)
+    files = _recorded(segment)
+    files.update((name, (storage.file_length(name), file_checksum(storage, name)))
+                 for name in names)
     # The segment object is pickled into the table of contents at the commit.
     segment.eventsearch_files = files
 
@@ -54,8 +75,9 @@ class EventCodec(W3Codec):
         return _PerDocReader(storage, segment)
 
     def terms_reader(self, storage, segment):
-        _check_sizes(storage, segment, (segment.make_filename(self.TERMS_EXT),
-                                        segment.make_filename(self.POSTS_EXT)))
+        # Whoosh makes a segment's terms reader first: check every file of the segment
+        # before any is opened, so that a damaged one leaves nothing open behind it.
+        _check_sizes(storage, segment, segment_files(segment))
         return super().terms_reader(storage, segment)
 
 
@@ -123,7 +145,6 @@ class _PerDocReader(W3PerDocReader):
         try:
             for name in names:
                 filename = W3Codec.column_filename(segment, name)
-                _check_sizes(storage, segment, [filename])
                 self.opened[name] = (storage.open_file(filename),
                                      storage.file_length(filename))
             opened = True

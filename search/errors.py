@@ -10,8 +10,8 @@ class SearchError(Exception):
 class IndexNotFound(SearchError):
     """No index at the given path."""
 
-    def __init__(self, path) -> None:
-        super().__init__(f"no index at {path}: build one with `eventsearch index`")
+    def __init__(self, path, message: str | None = None) -> None:
+        super().__init__(message or f"no index at {path}: build one with `eventsearch index`")
         self.path = path
 
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
+import struct
 import threading
 import time
+import uuid
+import weakref
 from bisect import bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +33,13 @@ from search import query as q
 from search.analysis import fold, query_terms, stem, term_of
 from search.codec import EventCodec
 from search.engine import PostingCache, Scorer, Statistics, segments
-from search.errors import IndexLocked, IndexNotFound, IndexOutdated
+from search.errors import (
+    IndexCorrupt,
+    IndexLocked,
+    IndexNotFound,
+    IndexOutdated,
+    IndexWriteError,
+)
 from search.highlight import best_passage, idf, mark_terms, score_sections
 from search.params import MAX_PAGE, MAX_PER_PAGE, check_count, check_sort, year_range
 from search.results import (
@@ -99,44 +110,92 @@ def default_index_dir() -> Path:
 
 
 def create_index(path: str | os.PathLike) -> EventIndex:
-    """Create an empty index at ``path`` (a folder, created if needed), replacing any there."""
+    """Create an empty index at ``path`` (a folder, created if needed), replacing any there.
+
+    :raises IndexWriteError: the folder cannot be made or written (a file is in the way,
+        no permission, a full disk).
+    """
     folder = Path(path)
-    folder.mkdir(parents=True, exist_ok=True)
-    ix = _storage(folder).create_index(make_schema(), indexname=INDEX_NAME)
-    _write_meta(folder)
-    return EventIndex(folder, ix)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        ix = _storage(folder).create_index(make_schema(), indexname=INDEX_NAME)
+        meta = _write_meta(folder)
+    except FileExistsError:
+        raise IndexWriteError(f"cannot make an index at {folder}: a file is in the way, "
+                              "not a folder") from None
+    except OSError as exc:
+        raise IndexWriteError(f"cannot make an index at {folder}: "
+                              f"{exc.strerror or exc}") from None
+    return EventIndex(folder, ix, meta)
 
 
 def open_index(path: str | os.PathLike) -> EventIndex:
-    """Open the index at ``path``.
+    """Open the index at ``path``, and check that the files of its last commit are whole.
 
     :raises IndexNotFound: there is no index there.
     :raises IndexOutdated: the index was built with another schema version.
+    :raises IndexCorrupt: a file of the index is missing, truncated or unreadable.
     """
     folder = Path(path)
-    if not folder.is_dir() or not whoosh_index.exists_in(str(folder), indexname=INDEX_NAME):
+    if folder.exists() and not folder.is_dir():
+        raise IndexNotFound(folder, f"{folder} is a file, not an index folder")
+    if not folder.is_dir():
         raise IndexNotFound(folder)
-    found = _read_meta(folder).get("schema_version")
-    if found != SCHEMA_VERSION:
-        raise IndexOutdated(folder, found, SCHEMA_VERSION)
-    return EventIndex(folder, _storage(folder).open_index(INDEX_NAME))
+    meta = _read_meta(folder)
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        with _reading(folder):
+            _storage(folder).open_index(INDEX_NAME)  # no index at all: IndexNotFound
+        raise IndexOutdated(folder, meta.get("schema_version"), SCHEMA_VERSION)
+    with _reading(folder):
+        ix = _storage(folder).open_index(INDEX_NAME)
+    index = EventIndex(folder, ix, meta)
+    index._searcher()
+    return index
 
 
 def _storage(folder: Path) -> FileStorage:
     return FileStorage(str(folder))
 
 
-def _write_meta(folder: Path) -> None:
+def _write_meta(folder: Path) -> dict:
+    """Record the schema version and a new identity for the index made in ``folder``."""
+    meta = {"schema_version": SCHEMA_VERSION, "index_id": uuid.uuid4().hex}
     tmp = folder / f".{META_FILE}.tmp"
-    tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
+    tmp.write_text(json.dumps(meta))
     os.replace(tmp, folder / META_FILE)
+    return meta
 
 
 def _read_meta(folder: Path) -> dict:
     try:
-        return json.loads((folder / META_FILE).read_text())
+        found = json.loads((folder / META_FILE).read_text())
     except (OSError, ValueError):
         return {}
+    return found if isinstance(found, dict) else {}
+
+
+#: What Whoosh raises on a table of contents it cannot read (tests/test_index_safety.py
+#: damages one in each of these ways).
+_UNREADABLE = (whoosh_index.IndexError, pickle.UnpicklingError, EOFError, struct.error,
+               TypeError, ValueError)
+
+
+@contextmanager
+def _reading(folder: Path):
+    """Turn what Whoosh raises on a missing or damaged index into our errors."""
+    try:
+        yield
+    except IndexCorrupt as exc:
+        raise IndexCorrupt(exc.detail, folder) from None
+    except whoosh_index.EmptyIndexError:
+        raise IndexNotFound(folder) from None
+    except FileNotFoundError as exc:
+        if not folder.is_dir():
+            raise IndexNotFound(folder) from None
+        missing = Path(exc.filename).name if exc.filename else "a file"
+        raise IndexCorrupt(f"{missing} is missing", folder) from None
+    except _UNREADABLE as exc:
+        raise IndexCorrupt(f"its table of contents cannot be read: {exc}", folder) from None
 
 
 # -- the per-version table of facet values -------------------------------------------------
@@ -410,17 +469,24 @@ class EventIndex:
     it before every search, so a commit by any process shows on the next search.
     """
 
-    def __init__(self, path: Path, ix) -> None:
+    def __init__(self, path: Path, ix, meta: dict) -> None:
         self.path = path
         self._ix = ix
+        self._identity = meta.get("index_id", "")
+        self._meta_key = _meta_key(path)
         self._local = threading.local()
-        self._tables: dict[int, _Table] = {}
+        self._tables: dict[tuple, _Table] = {}
         self._tables_lock = threading.Lock()
         self._postings = PostingCache()
         self._open: dict = {}  # every thread's current searcher
         self._documents: OrderedDict[tuple[str, int], dict] = OrderedDict()
         self._documents_lock = threading.Lock()
         self._words = WordCounts(path)
+        # Segment files are separate files (compound=False): close them when the index is
+        # collected, or at exit at the latest (a finalizer, unlike __del__, runs before the
+        # interpreter takes its modules apart).
+        self._finalizer = weakref.finalize(self, _close_searchers, self._open,
+                                           self._tables_lock)
 
     def __repr__(self) -> str:
         return f"<EventIndex {self.path}>"
@@ -428,13 +494,23 @@ class EventIndex:
     # -- reading ---------------------------------------------------------------------
 
     def _searcher(self):
+        """This thread's searcher of the latest commit (a new one after each commit).
+
+        :raises IndexCorrupt: a file of the latest commit is missing or damaged.
+        :raises IndexNotFound: the index folder is gone.
+        :raises IndexOutdated: the folder now holds an index of another schema version.
+        """
+        identity = self._check_identity()
         old = getattr(self._local, "searcher", None)
-        if old is not None and old.reader().generation() == self._ix.latest_generation():
-            return old
-        # Not Searcher.refresh(): it closes only one of the old segment readers (it keys
-        # them by generation, which they all share) and leaves the rest open.
-        searcher = self._ix.searcher(weighting=RANKING)
+        with _reading(self.path):
+            if (old is not None and self._local.identity == identity
+                    and old.reader().generation() == self._ix.latest_generation()):
+                return old
+            # Not Searcher.refresh(): it closes only one of the old segment readers (it
+            # keys them by generation, which they all share) and leaves the rest open.
+            searcher = self._ix.searcher(weighting=RANKING)
         self._local.searcher = searcher
+        self._local.identity = identity
         with self._tables_lock:
             self._open[threading.current_thread()] = searcher
             # Searchers of threads that have ended are closed here: nobody else will.
@@ -445,43 +521,73 @@ class EventIndex:
                 stale.close()
         return searcher
 
+    def _check_identity(self) -> str:
+        """The identity of the index in the folder, reopened if it is not the one this
+        object opened (the folder was deleted and the index made anew: its generations
+        start again at 1, so they alone would not tell)."""
+        key = _meta_key(self.path)
+        if key == self._meta_key:
+            return self._identity
+        meta = _read_meta(self.path)
+        if not meta:
+            raise IndexNotFound(self.path)
+        with self._tables_lock:
+            if meta.get("index_id", "") != self._identity:
+                if meta.get("schema_version") != SCHEMA_VERSION:
+                    raise IndexOutdated(self.path, meta.get("schema_version"),
+                                        SCHEMA_VERSION)
+                with _reading(self.path):
+                    self._ix = _storage(self.path).open_index(INDEX_NAME)
+                log.info("the index at %s was made anew: reopened it", self.path)
+                self._tables = {}
+                self._postings = PostingCache()
+                self._words = WordCounts(self.path)
+                with self._documents_lock:
+                    self._documents.clear()
+                self._identity = meta.get("index_id", "")
+            self._meta_key = key
+        return self._identity
+
     def _table(self, searcher) -> _Table:
-        generation = searcher.reader().generation()
-        table = self._tables.get(generation)
+        reader = searcher.reader()
+        live = {s for _, _, s in segments(reader)}
+        # A generation number is not enough: an index made anew starts again at 1.
+        key = (reader.generation(), tuple(sorted(live)))
+        table = self._tables.get(key)
         if table is None:
             with self._tables_lock:
-                table = self._tables.get(generation)
+                table = self._tables.get(key)
                 if table is None:
-                    table = _Table.build(searcher.reader(), self._words)
-                    self._tables = {generation: table}
-                    live = {s for _, _, s in segments(searcher.reader())}
+                    with _reading(self.path):
+                        table = _Table.build(reader, self._words)
+                    self._tables = {key: table}
                     self._postings.forget(live)
                     self._words.forget(live)
                     with self._documents_lock:
-                        for key in [k for k in self._documents if k[0] not in live]:
-                            del self._documents[key]
+                        for stale in [k for k in self._documents if k[0] not in live]:
+                            del self._documents[stale]
         return table
 
     @property
     def version(self) -> int:
-        """A number that changes whenever the index is committed (for caches and ETags)."""
-        return self._ix.latest_generation()
+        """The generation of the last commit: it grows with every commit."""
+        with _reading(self.path):
+            return self._ix.latest_generation()
+
+    @property
+    def revision(self) -> str:
+        """A name for the index's current content, for caches and ETags: it changes with
+        every commit, and when the index is made anew (whose generations start again)."""
+        identity = self._check_identity()
+        return f"{identity[:12]}-{self.version}"
 
     def close(self) -> None:
         """Close the files this index has open, for every thread (when done with it: a
         thread that searches again opens them again)."""
+        _close_searchers(self._open, self._tables_lock)
         with self._tables_lock:
-            searchers, self._open = list(self._open.values()), {}
             self._tables = {}
             self._local = threading.local()
-        for searcher in searchers:
-            searcher.close()
-
-    def __del__(self) -> None:
-        # Segment files are separate files (compound=False): close them, rather than leave
-        # them to the garbage collector.
-        if getattr(self, "_open", None):
-            self.close()
 
     def __len__(self) -> int:
         return self._searcher().doc_count()
@@ -699,7 +805,7 @@ class EventIndex:
             events=len(table.rows),
             schema_version=SCHEMA_VERSION,
             generation=searcher.reader().generation(),
-            segments=len(self._ix._segments()),
+            segments=len(segments(searcher.reader())),
             size_bytes=sum(p.stat().st_size for p in files),
             last_modified=max((p.stat().st_mtime for p in files), default=0.0),
             first_year=min(years, default=None),
@@ -744,16 +850,22 @@ class EventIndex:
                 for event in events if progress else ():
                     progress(event)
                 return _report(counts, skipped, started, notes)
+        self._check_identity()
         try:
             # compound=False: a reader of a compound segment file holds its parts in memory
             # (about 200 MB at 10,000 events); separate files are read where they lie.
-            writer = self._ix.writer(timeout=lock_timeout, limitmb=WRITER_POOL_MB,
-                                     compound=False, codec=EventCodec())
+            with _reading(self.path):
+                writer = self._ix.writer(timeout=lock_timeout, limitmb=WRITER_POOL_MB,
+                                         compound=False, codec=EventCodec())
         except LockError:
             raise IndexLocked(
                 f"the index at {self.path} is being written by another process; "
                 f"gave up after waiting {lock_timeout:g} s"
             ) from None
+        except OSError as exc:  # no permission to take the lock, a read-only disk
+            raise IndexWriteError(f"cannot write the index at {self.path}: "
+                                  f"{exc.strerror or exc}") from None
+        committed = False
         try:
             # Planned again under the lock: another writer may have committed meanwhile.
             actions, counts, notes = self._plan(events, keep, delete_missing, rebuild=rebuild)
@@ -770,9 +882,14 @@ class EventIndex:
                 writer.commit(mergetype=CLEAR)
             else:
                 writer.commit(mergetype=_merge_tiny_segments)
-        except BaseException:
-            writer.cancel()
-            raise
+            committed = True
+        except OSError as exc:  # a full disk, most often: nothing of this update is committed
+            raise IndexWriteError(f"could not write the index at {self.path}: "
+                                  f"{exc.strerror or exc}; it is left as it was at its "
+                                  "last commit") from None
+        finally:
+            if not committed:
+                _abandon(writer)
         self._save_word_counts()
         return _report(counts, skipped, started, notes)
 
@@ -821,6 +938,36 @@ class EventIndex:
             actions.extend(("delete", slug) for slug in sorted(missing - keep))
             counts["deleted"] = len(missing - keep)
         return actions, counts, notes
+
+
+def _abandon(writer) -> None:
+    """Cancel a writer, even on a full disk: Whoosh's ``cancel()`` first closes the segment
+    it was writing, which writes again and fails; its temporary files and its lock must go
+    all the same (the partly written segment files are deleted by the next commit)."""
+    try:
+        writer.cancel()
+    except OSError as exc:
+        log.warning("cancelling the write: %s", exc.strerror or str(exc))
+        writer.temp_storage().destroy()
+        if writer.writelock:
+            writer.writelock.release()
+
+
+def _meta_key(folder: Path) -> tuple[int, int, int] | None:
+    """What changes when the index's meta file is written anew (it is replaced whole)."""
+    try:
+        found = os.stat(folder / META_FILE)
+    except FileNotFoundError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size
+
+
+def _close_searchers(open_searchers: dict, lock: threading.Lock) -> None:
+    with lock:
+        searchers = list(open_searchers.values())
+        open_searchers.clear()
+    for searcher in searchers:
+        searcher.close()
 
 
 def _merge_tiny_segments(writer, found_segments: list) -> list:

@@ -226,3 +226,16 @@ def test_a_held_searcher_reads_its_own_generation_after_a_commit_folds_segments(
     for docnum in held.reader().all_doc_ids():
         slug = held.stored_fields(docnum)["slug"]
         assert table.rows[docnum][0] == slug
+
+
+def test_an_open_index_says_nothing_at_interpreter_exit(index_dir, corpus_events):
+    create_index(index_dir).update(corpus_events[:5])
+    # Threads still searching as the interpreter exits, as in a server stopped by Ctrl+C.
+    script = ("import sys, threading, time\nfrom search import open_index\n"
+              "index = open_index(sys.argv[1])\nindex.search('network')\n"
+              "def loop():\n    while True:\n        index.search('chess network')\n"
+              "for _ in range(3):\n    threading.Thread(target=loop, daemon=True).start()\n"
+              "time.sleep(0.3)\n")
+    done = subprocess.run([sys.executable, "-W", "error", "-c", script, str(index_dir)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0 and done.stderr == ""

@@ -29,6 +29,7 @@ from ingest import (
 from ingest.parse import slug_from_url
 from search import (
     EventIndex,
+    IndexCorrupt,
     IndexNotFound,
     IndexOutdated,
     QueryError,
@@ -37,6 +38,7 @@ from search import (
     default_index_dir,
     open_index,
 )
+from search.check import check_index
 from search.params import MAX_PAGE, MAX_PER_PAGE, SORTS, parse_year_filter
 
 #: In the index folder: each page file's size, modification time and slug at the last run.
@@ -130,7 +132,17 @@ DELAY_OPTION = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: a search error anywhere is a one-line message and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SearchError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="eventsearch")
 @click.option("-v", "--verbose", is_flag=True, help="Log what is going on to stderr.")
 def cli(verbose: bool) -> None:
@@ -199,6 +211,11 @@ def _open(index_dir: Path | None) -> EventIndex:
         raise click.ClickException(str(exc)) from None
 
 
+def _without_advice(error: SearchError) -> str:
+    """An error's message without its closing advice (``: rebuild it with ...``)."""
+    return str(error).rsplit(": rebuild it", 1)[0]
+
+
 def build_index(sources: list[str], index_dir: Path, *, rebuild: bool = False,
                 delay: float = 1.0, quiet: bool = False):
     """Parse the sources and bring the index at ``index_dir`` in line with them.
@@ -207,15 +224,18 @@ def build_index(sources: list[str], index_dir: Path, *, rebuild: bool = False,
     the index folder) are not read again, so editing one page of thousands costs one page.
     """
     try:
-        index = open_index(index_dir)
-    except IndexNotFound:
-        index = create_index(index_dir)
-        rebuild = True
-    except IndexOutdated as exc:
-        if not quiet:
-            click.echo(f"{exc}; rebuilding it now", err=True)
-        index = create_index(index_dir)
-        rebuild = True
+        try:
+            index = open_index(index_dir)
+        except IndexNotFound:
+            index = create_index(index_dir)
+            rebuild = True
+        except (IndexOutdated, IndexCorrupt) as exc:
+            if not quiet:
+                click.echo(f"{_without_advice(exc)}; rebuilding it now", err=True)
+            index = create_index(index_dir)
+            rebuild = True
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from None
     manifest = SourceManifest(index_dir / SOURCES_FILE)
     indexed = set() if rebuild else set(index.slugs())
 
@@ -378,6 +398,30 @@ def stats(index_dir: Path | None, as_json: bool) -> None:
     click.echo(f"people:      {numbers.figures}")
     click.echo("categories:  " + ", ".join(f"{c.value} {c.count}" for c in numbers.categories))
     click.echo(f"size:        {numbers.size_bytes / 1e6:.1f} MB")
+
+
+@cli.command()
+@INDEX_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def check(index_dir: Path | None, as_json: bool) -> None:
+    """Read every file of the index and check it is as it was written (exit code 1 if not).
+
+    Checks the table of contents, the size and CRC-32 of every file of the last commit,
+    and every stored event. A damaged index is rebuilt by `eventsearch index --rebuild`.
+    """
+    found = check_index(_index_dir(index_dir))
+    if as_json:
+        click.echo(json.dumps({**found.to_dict(), "ok": found.ok}, indent=2))
+    else:
+        click.echo(f"{found.path}: {found.events} events in {found.segments} segment(s), "
+                   f"{found.files} files ({found.bytes_read / 1e6:.1f} MB) read")
+        for problem in found.problems:
+            click.echo(f"problem: {problem}", err=True)
+        click.echo("ok: the index is whole" if found.ok else
+                   f"damaged: {len(found.problems)} problem(s); rebuild it with "
+                   "`eventsearch index --rebuild`")
+    if not found.ok:
+        sys.exit(1)
 
 
 @cli.command()
