@@ -179,3 +179,19 @@ def test_a_full_disk_is_a_clear_error_and_leaves_the_last_commit(small_disk, cor
     assert check_index(folder).ok
     assert not [p for p in folder.iterdir() if p.is_dir() or p.suffix == ".tmp"]
     assert len(list(folder.glob("*.pst"))) == open_index(folder).stats().segments
+
+
+def test_the_web_does_not_answer_304_for_an_index_made_anew(index_dir, corpus_events):
+    from web import create_app
+
+    create_index(index_dir).update(corpus_events[:20])
+    client = create_app({"INDEX": str(index_dir), "TESTING": True}).test_client()
+    first = client.get("/api/search?q=&per_page=100")
+    etag = first.headers["ETag"]
+    assert client.get("/api/search?q=&per_page=100",
+                      headers={"If-None-Match": etag}).status_code == 304
+    shutil.rmtree(index_dir)
+    create_index(index_dir).update(corpus_events[20:40])
+    again = client.get("/api/search?q=&per_page=100", headers={"If-None-Match": etag})
+    assert again.status_code == 200
+    assert {h["slug"] for h in again.get_json()["hits"]} == {e.slug for e in corpus_events[20:40]}
