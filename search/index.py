@@ -342,9 +342,12 @@ class _Compiler:
         if node is None:
             return None
         if isinstance(node, q.Word):
-            if node.implicit_year and not self.years_as_words and top:
-                self.year_filters.append(q.YearRange(*node.implicit_year))
-                return None
+            if node.implicit_year and not self.years_as_words:
+                if top:  # among the words of the query: a filter
+                    self.year_filters.append(q.YearRange(*node.implicit_year))
+                    return None
+                # Inside OR or after -, a condition on the year like any other.
+                return wq.NumericRange("year", *node.implicit_year)
             return self.word(node)
         if isinstance(node, q.Phrase):
             return self.phrase(query_terms(node.text), node.field)

@@ -26,8 +26,9 @@ ERROR = {"$ref": "#/components/responses/Error"}
 SEARCH_PARAMETERS = [
     _param("q", "The query (docs/query-language.md). Any text is accepted.",
            {"type": "string", "maxLength": 1000}),
-    _param("year", "A year (2023) or an inclusive range (2020..2024, 2020.., ..1990).",
-           {"type": "string", "pattern": r"^\d{1,4}$|^\d{0,4}\.\.\d{0,4}$"}),
+    _param("year", "A year (2023), an inclusive range (2020..2024, 2020-2024, 2020.., "
+           "..1990, >=2020, <1990) or a decade (1980s): the forms of year: in a query.",
+           {"type": "string"}),
     _param("category", "Only events of this category (case-insensitive).",
            {"type": "string", "maxLength": 200}),
     _param("figure", "Only events with this person among the key figures.",
