@@ -54,6 +54,18 @@ def test_event_and_suggest_endpoints(client, openapi):
     validate(openapi, "Event", event)
     assert event["title"] == "Mistral 7B" and event["page_url"] == "/events/mistral-7b"
     assert event["similar"] and all(s["slug"] != "mistral-7b" for s in event["similar"])
+
+
+def test_event_json_shows_no_server_paths(client, openapi, corpus_dir):
+    response = client.get("/api/events/mistral-7b")
+    body = response.get_data(as_text=True)
+    assert "file:" not in body and str(corpus_dir) not in body
+    event = response.get_json()
+    assert event["url"] is None and event["related"]
+    assert all(link["url"] is None for link in event["related"])
+
+
+def test_suggest_endpoint(client, openapi):
     suggestions = client.get("/api/suggest?q=yann").get_json()
     validate(openapi, "Suggestions", suggestions)
     assert {"text": "Yann LeCun", "kind": "figure", "slug": None,

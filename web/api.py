@@ -43,9 +43,18 @@ def event(slug: str):
     if found is None:
         return error_response(404, f"no event {slug!r}")
     body = found.to_dict()
+    # A page read from the server's disk has a file: URL, which would show its paths.
+    body["url"] = web_url(body["url"])
+    for link in body["related"]:
+        link["url"] = web_url(link["url"])
     body["similar"] = [ref.to_dict() for ref in index.related(slug, limit=6)]
     body["page_url"] = url_for("ui.event", slug=slug)
     return jsonify(body)
+
+
+def web_url(url: str) -> str | None:
+    """``url`` if it is a web address, else None (a file on the server's disk)."""
+    return url if url.startswith(("http://", "https://")) else None
 
 
 @bp.get("/suggest")

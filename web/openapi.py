@@ -90,7 +90,10 @@ SCHEMAS = {
         "required": ["slug", "url", "title", "year", "category", "summary", "sections",
                      "figures", "impact", "related", "content_hash", "similar", "page_url"],
         "properties": {
-            "slug": {"type": "string"}, "url": {"type": "string"},
+            "slug": {"type": "string"},
+            "url": {"type": ["string", "null"],
+                    "description": "The page's web address; null for a page read from the "
+                                   "server's disk."},
             "title": {"type": "string"}, "year": {"type": ["integer", "null"]},
             "category": {"type": ["string", "null"]}, "summary": {"type": "string"},
             "sections": {"type": "array", "items": {
@@ -101,7 +104,8 @@ SCHEMAS = {
             "impact": {"type": "string"},
             "related": {"type": "array", "items": {
                 "type": "object", "required": ["title", "url", "slug", "year"],
-                "properties": {"title": {"type": "string"}, "url": {"type": "string"},
+                "properties": {"title": {"type": "string"},
+                               "url": {"type": ["string", "null"]},
                                "slug": {"type": "string"},
                                "year": {"type": ["integer", "null"]}}}},
             "content_hash": {"type": "string"},
