@@ -23,10 +23,9 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
-from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.support.levenshtein import distance as edit_distance
-from whoosh.writing import CLEAR, MERGE_SMALL
+from whoosh.writing import CLEAR
 
 from ingest import Event
 from search import query as q
@@ -41,6 +40,7 @@ from search.errors import (
     IndexWriteError,
 )
 from search.highlight import best_passage, idf, mark_terms, score_sections
+from search.merging import merge_policy
 from search.params import MAX_PAGE, MAX_PER_PAGE, check_count, check_sort, year_range
 from search.results import (
     EventRef,
@@ -472,6 +472,9 @@ class EventIndex:
     it before every search, so a commit by any process shows on the next search.
     """
 
+    #: Which segments a commit merges (search/merging.py): a Whoosh ``mergetype``.
+    merge_policy = staticmethod(merge_policy)
+
     def __init__(self, path: Path, ix, meta: dict) -> None:
         self.path = path
         self._ix = ix
@@ -884,7 +887,7 @@ class EventIndex:
             if rebuild:
                 writer.commit(mergetype=CLEAR)
             else:
-                writer.commit(mergetype=_merge_tiny_segments)
+                writer.commit(mergetype=self.merge_policy)
             committed = True
         except OSError as exc:  # a full disk, most often: nothing of this update is committed
             raise IndexWriteError(f"could not write the index at {self.path}: "
@@ -971,26 +974,6 @@ def _close_searchers(open_searchers: dict, lock: threading.Lock) -> None:
         open_searchers.clear()
     for searcher in searchers:
         searcher.close()
-
-
-def _merge_tiny_segments(writer, found_segments: list) -> list:
-    """Whoosh's merge policy, after folding every tiny segment (1% of the index's events
-    or fewer; at least 10, at most 100) into the one being written.
-
-    Each edit of a page writes a segment of its own, and Whoosh merges small segments only
-    once there are five of them: until then each query pays for every segment. Folding
-    the tiny ones in at once costs little, as they hold few events.
-    """
-    total = sum(segment.doc_count_all() for segment in found_segments)
-    limit = min(100, max(10, total // 100))
-    tiny = [s for s in found_segments if s.doc_count_all() <= limit]
-    if len(found_segments) < 2 or not tiny:
-        return MERGE_SMALL(writer, found_segments)
-    for segment in tiny:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        writer.add_reader(reader)
-        reader.close()
-    return MERGE_SMALL(writer, [s for s in found_segments if s not in tiny])
 
 
 def _report(counts: Counter, skipped: int, started: float, notes: list[str]) -> UpdateReport:
