@@ -9,26 +9,29 @@ Impact, Related Events) picked out by their wording.
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag, UnicodeDammit, XMLParsedAsHTMLWarning
+from bs4 import BeautifulSoup, NavigableString, Tag, UnicodeDammit, XMLParsedAsHTMLWarning
+from bs4.builder import LXMLTreeBuilder
 
 from ingest.model import Event, NotAnEvent, ParseError, RelatedLink, Section
 
 #: Pages larger than this are refused rather than parsed (bytes of HTML).
 MAX_PAGE_BYTES = 5_000_000
 
-#: The BeautifulSoup tree builder, chosen by bench/parse_speed.py (docs/performance.md).
-PARSER = "lxml"
+#: Seconds one page may take to parse before it is given up (None: no limit).
+PARSE_TIME_LIMIT = 10.0
 
 _JUNK_TAGS = (
     "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object",
     "embed", "form", "button", "select", "input", "textarea", "nav", "footer", "aside",
 )
 # Wikipedia and similar sites: chrome, navigation boxes, citations and edit links.
+_JUNK_TAG_SET = frozenset(_JUNK_TAGS)
 _JUNK_CLASSES = frozenset(
     "mw-editsection mw-jump-link toc navbox vertical-navbox sidebar infobox metadata hatnote "
     "reflist references mw-references-wrap reference printfooter catlinks mw-cite-backlink "
@@ -65,17 +68,25 @@ _DROPPED = re.compile(r"^(references|external links|notes|further reading|biblio
                       r"|contents|navigation menu)$")
 
 
-def parse_event(html: str | bytes, url: str, *, encoding: str | None = None) -> Event:
+def parse_event(
+    html: str | bytes,
+    url: str,
+    *,
+    encoding: str | None = None,
+    time_limit: float | None = PARSE_TIME_LIMIT,
+) -> Event:
     """Parse one event page into an Event.
 
     :param html: the page, as text or as bytes in any encoding (declared, BOM or detected).
     :param url: where the page lives; relative links are resolved against it.
     :param encoding: an encoding known from outside the page (an HTTP header), tried first.
+    :param time_limit: seconds the page may take; a page that takes longer is given up.
     :raises NotAnEvent: the page is a listing of events (its links are on the exception).
     :raises ParseError: the page cannot be read as an event; the message says why.
     """
-    soup = _soup(html, encoding)
-    page = _Page(soup, url)
+    clock = _Clock(time_limit)
+    soup = _soup(html, encoding, clock)
+    page = _Page(soup, url, clock)
     return page.event()
 
 
@@ -122,11 +133,30 @@ def decode_html(data: bytes, encoding: str | None = None) -> str:
     return text
 
 
-def _soup(html: str | bytes, encoding: str | None) -> BeautifulSoup:
+class _Clock:
+    """The page's time budget, checked in the parser's own loops."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit
+        self.deadline = None if limit is None else time.monotonic() + limit
+        self.ticks = 0
+
+    def check(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise ParseError(f"took longer than {self.limit:g} s to parse")
+
+    def tick(self) -> None:
+        """Count one step; look at the clock every 512 steps."""
+        self.ticks += 1
+        if not self.ticks & 511:
+            self.check()
+
+
+def _soup(html: str | bytes, encoding: str | None, clock: _Clock) -> BeautifulSoup:
     size = len(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
     if size > MAX_PAGE_BYTES:
         raise ParseError(f"page too large: {size:,} bytes (cap {MAX_PAGE_BYTES:,})")
-    text = decode_html(html, encoding) if isinstance(html, bytes) else html
+    text = decode_html(html, encoding) if isinstance(html, bytes) else _valid_text(html)
     if not text.strip():
         raise ParseError("empty page")
     if "\x00" in text[:4096]:
@@ -136,7 +166,107 @@ def _soup(html: str | bytes, encoding: str | None) -> BeautifulSoup:
     with warnings.catch_warnings():
         # An XHTML page with an XML declaration is still a page we can read as HTML.
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        return BeautifulSoup(text, PARSER)
+        return BeautifulSoup(text, builder=_CleanBuilder(clock))
+
+
+def _valid_text(text: str) -> str:
+    """The text with lone surrogates (which no encoder accepts) as U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+class _CleanBuilder(LXMLTreeBuilder):
+    """lxml's tree builder for BeautifulSoup, leaving out the page's chrome as it builds.
+
+    Scripts, navigation and the other junk never enter the tree, comments neither, a site
+    banner (a ``header`` with no ``h1``, outside the article) is dropped once it ends, and
+    each block element gets a line break before it and at its end so that words never run
+    together. Doing this while building, rather than editing the tree afterwards, keeps
+    parsing linear: BeautifulSoup's insert and extract cost time in the number of siblings.
+    """
+
+    def __init__(self, clock: _Clock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.skipping = 0  # depth inside a junk element
+        self.in_article = 0  # article/main elements open
+        self.banner: list[tuple] | None = None  # events of a header held back
+        self.banner_depth = 0
+        self.banner_h1 = False
+
+    def start(self, tag, attrib, nsmap={}):  # noqa: B006 (lxml's own signature)
+        self.clock.tick()
+        if self.skipping:
+            self.skipping += 1
+            return
+        if tag in _JUNK_TAG_SET or (attrib and _is_junk_attrs(attrib)):
+            self.skipping = 1
+            return
+        if self.banner is not None:
+            self.banner_depth += 1
+            self.banner_h1 = self.banner_h1 or tag == "h1"
+            self.banner.append((True, tag, dict(attrib), nsmap))
+            return
+        if tag == "header" and not self.in_article:
+            self.banner, self.banner_depth, self.banner_h1 = [], 1, False
+            self.banner.append((True, tag, dict(attrib), nsmap))
+            return
+        self._start(tag, attrib, nsmap)
+
+    def end(self, tag):
+        if self.skipping:
+            self.skipping -= 1
+            return
+        if self.banner is not None:
+            self.banner.append((False, tag, None, None))
+            self.banner_depth -= 1
+            if not self.banner_depth:
+                held, self.banner = self.banner, None
+                if self.banner_h1:
+                    self._replay(held)
+            return
+        self._end(tag)
+
+    def data(self, data):
+        self.clock.tick()
+        if self.skipping:
+            return
+        if self.banner is not None:
+            self.banner.append((None, data, None, None))
+            return
+        super().data(data)
+
+    def comment(self, text):
+        """Comments are left out."""
+
+    def pi(self, target, data):
+        """Processing instructions are left out."""
+
+    def _start(self, tag, attrib, nsmap) -> None:
+        if tag in ("article", "main"):
+            self.in_article += 1
+        if tag in _BLOCK_TAGS:
+            super().data("\n")
+        super().start(tag, attrib, nsmap)
+
+    def _end(self, tag) -> None:
+        if tag in _BLOCK_TAGS:
+            super().data("\n")
+        super().end(tag)
+        if tag in ("article", "main"):
+            self.in_article -= 1
+
+    def _replay(self, events: list[tuple]) -> None:
+        for opening, tag, attrib, nsmap in events:
+            if opening is None:
+                super().data(tag)
+            elif opening:
+                self._start(tag, attrib, nsmap)
+            else:
+                self._end(tag)
 
 
 @dataclass
@@ -155,39 +285,19 @@ class _Bucket:
 
 
 class _Page:
-    def __init__(self, soup: BeautifulSoup, url: str) -> None:
+    def __init__(self, soup: BeautifulSoup, url: str, clock: _Clock) -> None:
         self.soup = soup
         self.url = url
+        self.clock = clock
         self._head_title = self._text_of(soup.title) if soup.title else ""
         self._meta = _meta_tags(soup)
         self._canonical = _canonical(soup, url)
         # A saved copy of a web page: its links mean what they meant on the site.
         self.base = self._canonical if url.startswith("file:") else url
-        self._clean()
         self.root = self._content_root()
         self.h1 = self.root.find("h1") or soup.find("h1")
 
     # -- cleaning and structure -------------------------------------------------------
-
-    def _clean(self) -> None:
-        for comment in self.soup.find_all(string=lambda s: isinstance(s, Comment)):
-            comment.extract()
-        for tag in self.soup.find_all(_JUNK_TAGS):
-            tag.decompose()
-        body = self.soup.body or self.soup
-        # One pass over the tree (CSS selectors, one per kind of junk, cost ten times more).
-        junk = [tag for tag in body.find_all(True) if _is_junk(tag)]
-        for tag in junk:
-            if not tag.decomposed:
-                tag.decompose()
-        # A site header (banner) holds navigation, unless it is the article's own header.
-        for header in body.find_all("header"):
-            if not header.find("h1") and not header.find_parent(["article", "main"]):
-                header.decompose()
-        # Block elements separate words even where the markup runs them together.
-        for tag in body.find_all(_BLOCK_TAGS):
-            tag.insert_before("\n")
-            tag.append("\n")
 
     def _content_root(self) -> Tag:
         body = self.soup.body or self.soup
@@ -349,6 +459,7 @@ class _Page:
                 skip.update(id(s) for s in tag.find_all(string=True))
         started = self.h1 is None or self.h1.find_parent() is None or not self._in_root(self.h1)
         for node in self.root.descendants:
+            self.clock.tick()
             if isinstance(node, Tag):
                 if node is self.h1:
                     started = True
@@ -434,13 +545,11 @@ class _Page:
         return _tidy(tag.get_text())
 
 
-def _is_junk(tag: Tag) -> bool:
-    attrs = tag.attrs
-    if not attrs:
-        return False
+def _is_junk_attrs(attrs) -> bool:
+    """Whether an element with these attributes (as lxml gives them) is page chrome."""
     classes = attrs.get("class")
     return bool(
-        (classes and not _JUNK_CLASSES.isdisjoint(classes))
+        (classes and not _JUNK_CLASSES.isdisjoint(classes.split()))
         or attrs.get("id") in _JUNK_IDS
         or attrs.get("role") in _JUNK_ROLES
         or attrs.get("aria-hidden") == "true"
