@@ -23,6 +23,9 @@ from ingest.model import Event, NotAnEvent, ParseError, RelatedLink, Section
 #: Pages larger than this are refused rather than parsed (bytes of HTML).
 MAX_PAGE_BYTES = 5_000_000
 
+#: Elements nested deeper than this are read as text (as libxml2 and browsers cap depth).
+MAX_DEPTH = 256
+
 #: Seconds one page may take to parse before it is given up (None: no limit).
 PARSE_TIME_LIMIT = 10.0
 
@@ -46,6 +49,7 @@ _BLOCK_TAGS = frozenset(
     "tfoot th thead tr ul caption".split()
 )
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+_NAMED_LANDMARKS = frozenset(("title", "h1", "main", "article"))
 _YEAR = re.compile(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?![\d.,]*\d)")
 _DATE_META = (
     "article:published_time", "og:published_time", "date", "dc.date", "dcterms.date",
@@ -186,6 +190,10 @@ class _CleanBuilder(LXMLTreeBuilder):
     each block element gets a line break before it and at its end so that words never run
     together. Doing this while building, rather than editing the tree afterwards, keeps
     parsing linear: BeautifulSoup's insert and extract cost time in the number of siblings.
+
+    Elements nested deeper than MAX_DEPTH are left out of the tree (their text is kept, as
+    one run of text): BeautifulSoup links each new node by walking up to the root, so a
+    deep tree would cost its depth for every node in it. Browsers flatten deep trees too.
     """
 
     def __init__(self, clock: _Clock) -> None:
@@ -196,6 +204,8 @@ class _CleanBuilder(LXMLTreeBuilder):
         self.banner: list[tuple] | None = None  # events of a header held back
         self.banner_depth = 0
         self.banner_h1 = False
+        self.depth = 0  # elements open in the tree
+        self.flattened = 0  # elements open below MAX_DEPTH, not in the tree
 
     def start(self, tag, attrib, nsmap={}):  # noqa: B006 (lxml's own signature)
         self.clock.tick()
@@ -246,15 +256,23 @@ class _CleanBuilder(LXMLTreeBuilder):
         """Processing instructions are left out."""
 
     def _start(self, tag, attrib, nsmap) -> None:
-        if tag in ("article", "main"):
-            self.in_article += 1
         if tag in _BLOCK_TAGS:
             super().data("\n")
+        if self.depth >= MAX_DEPTH:
+            self.flattened += 1
+            return
+        if tag in ("article", "main"):
+            self.in_article += 1
+        self.depth += 1
         super().start(tag, attrib, nsmap)
 
     def _end(self, tag) -> None:
         if tag in _BLOCK_TAGS:
             super().data("\n")
+        if self.flattened:
+            self.flattened -= 1
+            return
+        self.depth -= 1
         super().end(tag)
         if tag in ("article", "main"):
             self.in_article -= 1
@@ -289,24 +307,28 @@ class _Page:
         self.soup = soup
         self.url = url
         self.clock = clock
-        self._head_title = self._text_of(soup.title) if soup.title else ""
-        self._meta = _meta_tags(soup)
-        self._canonical = _canonical(soup, url)
+        self.marks = _landmarks(soup, clock)
+        title = self.marks.get("title")
+        self._head_title = self._text_of(title) if title is not None else ""
+        self._meta = _meta_tags(self.marks["meta"])
+        self._canonical = _canonical(self.marks.get("link[rel=canonical]"), url)
         # A saved copy of a web page: its links mean what they meant on the site.
         self.base = self._canonical if url.startswith("file:") else url
         self.root = self._content_root()
-        self.h1 = self.root.find("h1") or soup.find("h1")
+        self.h1 = self.root.find("h1") or self.marks.get("h1")
 
     # -- cleaning and structure -------------------------------------------------------
 
     def _content_root(self) -> Tag:
         body = self.soup.body or self.soup
-        for found in (
-            body.find("article", class_="event"), body.find(attrs={"role": "main"}),
-            body.find("main"), body.find(id="mw-content-text"), body.find(id="content"),
-            body.find("article"),
-        ):
-            if found is not None and _words(found.get_text(" ")) >= 20:
+        for key in ("article.event", "[role=main]", "main", "#mw-content-text", "#content",
+                    "article"):
+            found = self.marks.get(key)
+            if (
+                found is not None
+                and (body is self.soup or body in found.parents)
+                and _words(found.get_text(" ")) >= 20
+            ):
                 return found
         return body
 
@@ -351,7 +373,7 @@ class _Page:
         )
 
     def _slug(self, title: str) -> str:
-        article = self.soup.find("article", attrs={"data-slug": True})
+        article = self.marks.get("article[data-slug]")
         if article is not None and slugify(article["data-slug"]):
             return slugify(article["data-slug"])
         return slug_from_url(self._canonical) or slugify(title)
@@ -365,7 +387,7 @@ class _Page:
         return _strip_site_name(_plain(self._head_title))
 
     def year(self) -> int | None:
-        tag = self.soup.find("time", class_="event-year") or self._near_title("time")
+        tag = self.marks.get("time.event-year") or self._near_title("time")
         if tag is not None and (found := _time_year(tag)):
             return found
         for name in _DATE_META:
@@ -383,7 +405,7 @@ class _Page:
         return None
 
     def category(self) -> str | None:
-        meta = self.soup.find(class_="event-meta")
+        meta = self.marks.get(".event-meta")
         tag = meta.find(class_="event-category") if meta is not None else None
         if tag is None:
             tag = self._near_title(
@@ -398,7 +420,7 @@ class _Page:
         return _plain(section) or None
 
     def summary(self, intro: _Bucket | None) -> str:
-        tag = self.soup.find(class_="event-summary")
+        tag = self.marks.get(".event-summary")
         if tag is not None:
             return self._text_of(tag)
         paragraphs = [self._text_of(t) for t in intro.tags if t.name == "p"] if intro else []
@@ -410,7 +432,7 @@ class _Page:
         return _plain(described) or (paragraphs[0] if paragraphs else "")
 
     def figures(self, buckets: list[_Bucket]) -> tuple[str, ...]:
-        names: list[str] = [self._text_of(t) for t in self.soup.find_all(class_="figure")]
+        names: list[str] = [self._text_of(t) for t in self.marks[".figure"]]
         if not names:
             for bucket in buckets:
                 if bucket.kind == "figures":
@@ -453,8 +475,7 @@ class _Page:
         current = _Bucket("intro")
         buckets = [current]
         skip: set[int] = set()
-        for tag in (self.h1, self.soup.find(class_="event-summary"),
-                    self.soup.find(class_="event-meta")):
+        for tag in (self.h1, self.marks.get(".event-summary"), self.marks.get(".event-meta")):
             if tag is not None:
                 skip.update(id(s) for s in tag.find_all(string=True))
         started = self.h1 is None or self.h1.find_parent() is None or not self._in_root(self.h1)
@@ -495,7 +516,7 @@ class _Page:
     # -- listings -----------------------------------------------------------------------
 
     def _marked_listing(self) -> tuple[str, ...]:
-        marker = self.soup.find(attrs={"data-page": "listing"})
+        marker = self.marks.get("[data-page=listing]")
         return self._links(self.soup) if marker is not None else ()
 
     def _listing_links(self) -> tuple[str, ...]:
@@ -561,17 +582,58 @@ def _matches(tag: Tag, match) -> bool:
     return match(tag) if callable(match) else tag.name == match
 
 
-def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
+def _landmarks(soup: BeautifulSoup, clock: _Clock) -> dict:
+    """The first element of each kind the parser looks for, found in one pass over the tree
+    (a ``find`` per kind would walk the whole tree once for each kind that is absent)."""
+    marks: dict = {"meta": [], ".figure": []}
+    for tag in soup.find_all(True):
+        clock.tick()
+        name = tag.name
+        attrs = tag.attrs
+        if name in _NAMED_LANDMARKS and name not in marks:
+            marks[name] = tag
+        if name == "meta":
+            marks["meta"].append(tag)
+        if not attrs:
+            continue
+        classes = attrs.get("class") or ()
+        keys = []
+        if name == "article":
+            if "event" in classes:
+                keys.append("article.event")
+            if attrs.get("data-slug") is not None:
+                keys.append("article[data-slug]")
+        elif name == "time" and "event-year" in classes:
+            keys.append("time.event-year")
+        elif name == "link" and "canonical" in (attrs.get("rel") or ()) and attrs.get("href"):
+            keys.append("link[rel=canonical]")
+        if "event-meta" in classes:
+            keys.append(".event-meta")
+        if "event-summary" in classes:
+            keys.append(".event-summary")
+        if "figure" in classes:
+            marks[".figure"].append(tag)
+        if attrs.get("role") == "main":
+            keys.append("[role=main]")
+        if attrs.get("data-page") == "listing":
+            keys.append("[data-page=listing]")
+        if attrs.get("id") in ("content", "mw-content-text"):
+            keys.append("#" + attrs["id"])
+        for key in keys:
+            marks.setdefault(key, tag)
+    return marks
+
+
+def _meta_tags(tags: list[Tag]) -> dict[str, str]:
     meta: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
+    for tag in tags:
         key = (tag.get("property") or tag.get("name") or tag.get("itemprop") or "").lower()
         if key and tag.get("content") and key not in meta:
             meta[key] = tag["content"]
     return meta
 
 
-def _canonical(soup: BeautifulSoup, url: str) -> str:
-    link = soup.find("link", rel="canonical", href=True)
+def _canonical(link: Tag | None, url: str) -> str:
     if link is not None:
         canonical = urljoin(url, link["href"])
         if urlsplit(canonical).scheme in ("http", "https", "file"):
