@@ -18,6 +18,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from bs4 import BeautifulSoup, NavigableString, Tag, UnicodeDammit, XMLParsedAsHTMLWarning
 from bs4.builder import LXMLTreeBuilder
 
+from ingest.extract import MAX_ELEMENTS, Article, Block, normalize_lang, read_article
 from ingest.model import Event, NotAnEvent, ParseError, RelatedLink, Section
 
 #: Pages larger than this are refused rather than parsed (bytes of HTML).
@@ -49,15 +50,20 @@ _BLOCK_TAGS = frozenset(
     "tfoot th thead tr ul caption".split()
 )
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
-_NAMED_LANDMARKS = frozenset(("title", "h1", "main", "article"))
+_NAMED_LANDMARKS = frozenset(("html", "title", "h1", "main", "article"))
 _YEAR = re.compile(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?![\d.,]*\d)")
 _DATE_META = (
     "article:published_time", "og:published_time", "date", "dc.date", "dcterms.date",
     "dc.date.issued", "citation_date", "citation_publication_date", "pubdate",
-    "publish-date", "event:year",
+    "publish-date", "publishdate", "publish_date", "datepublished", "event:year",
+)
+_LABEL = re.compile(r"^[^\W\d_][^\d|]{0,38}$")
+_YEAR_LABEL = re.compile(
+    r"^(1[0-9]{3}|20[0-9]{2})\s*(?:[·|•,:\u2013\u2014-]\s*)?([^\W\d_][^\d|]{0,38})?$"
 )
 _BOMS = (b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")
 _CATEGORY_CLASS = re.compile(r"(^|[-_])(category|categories|badge|topic|genre|kind)([-_]|$)")
+_SITE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\u00b7\u2022»-]\s+|\s+::\s+")
 _TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\u00b7\u2022:-]\s+")
 
 # Special headings, matched on their wording (lower case, punctuation dropped).
@@ -89,9 +95,22 @@ def parse_event(
     :raises ParseError: the page cannot be read as an event; the message says why.
     """
     clock = _Clock(time_limit)
-    soup = _soup(html, encoding, clock)
+    text = _page_text(html, encoding)
+    builder = _CleanBuilder(clock)
+    with warnings.catch_warnings():
+        # An XHTML page with an XML declaration is still a page we can read as HTML.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(text, builder=builder)
     page = _Page(soup, url, clock)
-    return page.event()
+    if page.own_format:
+        return page.event()
+    # Another site's page: trafilatura reads its main text unless the tree is too large
+    # or too deep for lxml's own tree (it stops at depth 256: text would be lost).
+    article = read_article(
+        text, page.base, _is_chrome, clock.check,
+        main_text=builder.elements <= MAX_ELEMENTS and builder.max_depth < MAX_DEPTH,
+    )
+    return page.event(article)
 
 
 def slug_from_url(url: str) -> str:
@@ -156,7 +175,7 @@ class _Clock:
             self.check()
 
 
-def _soup(html: str | bytes, encoding: str | None, clock: _Clock) -> BeautifulSoup:
+def _page_text(html: str | bytes, encoding: str | None) -> str:
     size = len(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
     if size > MAX_PAGE_BYTES:
         raise ParseError(f"page too large: {size:,} bytes (cap {MAX_PAGE_BYTES:,})")
@@ -167,10 +186,7 @@ def _soup(html: str | bytes, encoding: str | None, clock: _Clock) -> BeautifulSo
         raise ParseError("not HTML: binary content")
     if not re.search(r"<\s*(html|head|body|title|h1|p|div|article|main)\b", text, re.I):
         raise ParseError("not HTML: no HTML elements found")
-    with warnings.catch_warnings():
-        # An XHTML page with an XML declaration is still a page we can read as HTML.
-        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        return BeautifulSoup(text, builder=_CleanBuilder(clock))
+    return text
 
 
 def _valid_text(text: str) -> str:
@@ -206,9 +222,12 @@ class _CleanBuilder(LXMLTreeBuilder):
         self.banner_h1 = False
         self.depth = 0  # elements open in the tree
         self.flattened = 0  # elements open below MAX_DEPTH, not in the tree
+        self.elements = 0  # elements seen
+        self.max_depth = 0
 
     def start(self, tag, attrib, nsmap={}):  # noqa: B006 (lxml's own signature)
         self.clock.tick()
+        self.elements += 1
         if self.skipping:
             self.skipping += 1
             return
@@ -264,6 +283,7 @@ class _CleanBuilder(LXMLTreeBuilder):
         if tag in ("article", "main"):
             self.in_article += 1
         self.depth += 1
+        self.max_depth = max(self.max_depth, self.depth)
         super().start(tag, attrib, nsmap)
 
     def _end(self, tag) -> None:
@@ -334,8 +354,15 @@ class _Page:
 
     # -- the record ---------------------------------------------------------------------
 
-    def event(self) -> Event:
-        title = self.title()
+    @property
+    def own_format(self) -> bool:
+        """Whether the page is in our own format (``article.event``, corpus/README.md)."""
+        return self.marks.get("article.event") is not None
+
+    def event(self, article: Article | None = None) -> Event:
+        """The page as an Event; ``article`` is what the libraries read in another site's
+        page (its main text, date and metadata)."""
+        title = self.title(article)
         if not title:
             if listing := self._listing_links():
                 raise NotAnEvent(f"listing page ({len(listing)} links), not an event", listing)
@@ -350,27 +377,86 @@ class _Page:
         if marked or (not sections and (listing := self._listing_links())):
             links = marked if marked else listing
             raise NotAnEvent(f"listing page ({len(links)} links), not an event", links)
-        intro = next((b for b in buckets if b.kind == "intro"), None)
-        summary = self.summary(intro)
-        if intro is not None:
-            rest = _tidy(intro.text().replace(summary, "", 1)) if summary else intro.text()
-            if _words(rest) >= 8:
-                sections = (Section("Introduction", "", rest), *sections)
+        impact = " ".join(b.text() for b in buckets if b.kind == "impact").strip()
+        if article is not None and article.blocks:
+            summary, sections, impact = self._narrative(article.blocks, title)
+        else:
+            intro = next((b for b in buckets if b.kind == "intro"), None)
+            summary = self.summary(intro)
+            if intro is not None:
+                rest = _tidy(intro.text().replace(summary, "", 1)) if summary else intro.text()
+                if _words(rest) >= 8:
+                    sections = (Section("Introduction", "", rest), *sections)
         if not sections and not summary:
             raise ParseError("no text: the page has a title but no narrative")
+        self.clock.check()
         slug = self._slug(title)
         return Event(
             slug=slug,
             url=self._canonical,
             title=title,
-            year=self.year(),
-            category=self.category(),
+            year=self.year(article),
+            category=self.category(article, title),
             summary=summary,
             sections=sections,
             figures=self.figures(buckets),
-            impact=" ".join(b.text() for b in buckets if b.kind == "impact").strip(),
+            impact=impact,
             related=self.related(buckets, slug),
+            lang=article.lang if article is not None else self.lang(),
         )
+
+    def _narrative(
+        self, blocks: tuple[Block, ...], title: str
+    ) -> tuple[str, tuple[Section, ...], str]:
+        """Summary, sections and impact from the main text's headings and paragraphs."""
+        folded = title.casefold()
+        # What comes before the page's own title is the site's, not the article's.
+        start = next((i + 1 for i, b in enumerate(blocks)
+                      if b.level and b.text.casefold() == folded), 0)
+        blocks = tuple(b for b in blocks[start:] if not (b.level and b.text.casefold() == folded))
+        kinds = [_heading_kind(b.text) if b.level else "" for b in blocks]
+        level = min(
+            (max(b.level, 2) for b, kind in zip(blocks, kinds, strict=True)
+             if b.level and kind == "section"),
+            default=2,
+        )
+        anchors = self._anchors()
+        parts: list[tuple[str, str, str, list[str]]] = [("intro", "", "", [])]
+        for block, kind in zip(blocks, kinds, strict=True):
+            if block.level and (kind != "section" or max(block.level, 2) <= level):
+                anchor = anchors.get(block.text.casefold()) or slugify(block.text)
+                parts.append((kind, block.text, anchor, []))
+            else:
+                parts[-1][3].append(block.text)
+        intro = parts[0][3]
+        summary = next((p for p in intro if _words(p) >= 8), "")
+        if not summary:
+            described = self._meta.get("description") or self._meta.get("og:description", "")
+            summary = _plain(described) or (intro[0] if intro else "")
+        sections = [
+            Section(heading, anchor, _tidy("\n".join(texts)))
+            for kind, heading, anchor, texts in parts[1:]
+            if kind == "section" and texts
+        ]
+        rest = _tidy("\n".join(p for p in intro if p != summary))
+        if _words(rest) >= 8:
+            sections.insert(0, Section("Introduction", "", rest))
+        impact = _tidy(" ".join(" ".join(t) for kind, _, _, t in parts if kind == "impact"))
+        return summary, tuple(sections), impact
+
+    def _anchors(self) -> dict[str, str]:
+        """Each heading's text (case-folded) and the anchor that links to it."""
+        anchors: dict[str, str] = {}
+        for heading in self.soup.find_all(_HEADINGS):
+            text = self._text_of(heading)
+            if text:
+                anchors.setdefault(text.casefold(), self._anchor(heading, text))
+        return anchors
+
+    def lang(self) -> str | None:
+        """The language the page declares on its ``html`` element."""
+        html = self.marks.get("html")
+        return normalize_lang(html.get("lang")) if html is not None else None
 
     def _slug(self, title: str) -> str:
         article = self.marks.get("article[data-slug]")
@@ -378,7 +464,9 @@ class _Page:
             return slugify(article["data-slug"])
         return slug_from_url(self._canonical) or slugify(title)
 
-    def title(self) -> str:
+    def title(self, article: Article | None = None) -> str:
+        if article is not None:
+            return self._declared_title(article)
         if self.h1 is not None and (text := self._text_of(self.h1)):
             return text
         og = self._meta.get("og:title", "")
@@ -386,14 +474,44 @@ class _Page:
             return _strip_site_name(_plain(og))
         return _strip_site_name(_plain(self._head_title))
 
-    def year(self) -> int | None:
+    def _declared_title(self, article: Article) -> str:
+        """Another site's headline: the ``h1`` that agrees with the title the page declares
+        (og:title, JSON-LD headline or ``<title>``), else that declared title.
+
+        An ``h1`` that shares no words with it is the site's name or a section's (a logo,
+        "Health Center"), not the article's.
+        """
+        declared = [t for t in (_plain(self._meta.get("og:title", "")), article.headline,
+                                _plain(self._head_title)) if t]
+        h1s = [h for h in self.soup.find_all("h1", limit=5) if self._text_of(h)]
+        if not declared:
+            return self._text_of(h1s[0]) if h1s else ""
+        key = _content_words(_strip_site_segment(declared[0]))
+        for h1 in h1s:
+            words = _content_words(self._text_of(h1))
+            if words and len(words & key) >= 0.5 * min(len(words), len(key)):
+                self.h1 = h1
+                return self._text_of(h1)
+        headline = _strip_site_segment(declared[0])
+        if len(headline.split()) == 1 and h1s:
+            # One word is a site's name, not a headline: the page's own h1 says more.
+            return self._text_of(h1s[0])
+        return headline
+
+    def year(self, article: Article | None = None) -> int | None:
         tag = self.marks.get("time.event-year") or self._near_title("time")
         if tag is not None and (found := _time_year(tag)):
+            return found
+        if article is not None and (found := self._year_label()[0]):
             return found
         for name in _DATE_META:
             if found := _year_in(self._meta.get(name, "")):
                 return found
-        for element in self._title_neighbours():
+        if article is not None and article.date_year:
+            return article.date_year
+        # Any year in the text beside the title: in our format's pages (not another site's,
+        # where that text is as often a copyright line or a kicker).
+        for element in self._title_neighbours() if article is None else ():
             if found := _year_in(element.get_text(" ")):
                 return found
         if self.h1 is not None and (found := _year_in(self._text_of(self.h1))):
@@ -404,7 +522,24 @@ class _Page:
             return _time_year(first)
         return None
 
-    def category(self) -> str | None:
+    def category(self, article: Article | None = None, title: str = "") -> str | None:
+        """The page's category: our own label, a label beside the date or title, the
+        article's section in its metadata, or the last step of its breadcrumb trail."""
+        found = self._category_label()
+        if article is None:
+            return found or _plain(self._meta.get("article:section", "")) or None
+        if found:
+            return found
+        label = self._year_label()[1]
+        section = article.section or _plain(self._meta.get("article:section", ""))
+        crumbs = [c for c in article.breadcrumb if c.casefold() not in (
+            title.casefold(), "home", "start", "startseite", "accueil", "inicio")]
+        for candidate in (label, section, crumbs[-1] if crumbs else None):
+            if candidate and len(candidate) <= 40 and not re.search(r"\d", candidate):
+                return candidate
+        return None
+
+    def _category_label(self) -> str | None:
         meta = self.marks.get(".event-meta")
         tag = meta.find(class_="event-category") if meta is not None else None
         if tag is None:
@@ -416,8 +551,25 @@ class _Page:
             text = _tidy(tag.get_text(" "))
             if text and len(text) <= 40 and not re.search(r"\d", text):
                 return text
-        section = self._meta.get("article:section", "")
-        return _plain(section) or None
+        return None
+
+    def _year_label(self) -> tuple[int | None, str | None]:
+        """A year shown beside the title, and the label beside it (``2025`` + ``Milestone``,
+        read as ``2025Milestone`` once flattened), if there is one."""
+        for element in self._title_neighbours():
+            for tag in (element, *element.find_all(True)):
+                match = _YEAR_LABEL.match(self._text_of(tag))
+                if match is None:
+                    continue
+                label = match.group(2)
+                if not label:
+                    for sibling in (tag.find_next_sibling(), tag.find_previous_sibling()):
+                        text = self._text_of(sibling) if sibling is not None else ""
+                        if _LABEL.match(text):
+                            label = text
+                            break
+                return int(match.group(1)), label
+        return None, None
 
     def summary(self, intro: _Bucket | None) -> str:
         tag = self.marks.get(".event-summary")
@@ -566,6 +718,11 @@ class _Page:
         return _tidy(tag.get_text())
 
 
+def _is_chrome(element) -> bool:
+    """Whether an lxml element is page chrome (the same rule as the tree builder's)."""
+    return element.tag in _JUNK_TAG_SET or bool(element.attrib and _is_junk_attrs(element.attrib))
+
+
 def _is_junk_attrs(attrs) -> bool:
     """Whether an element with these attributes (as lxml gives them) is page chrome."""
     classes = attrs.get("class")
@@ -698,6 +855,23 @@ def _related_title(a: Tag, card: Tag, text_of) -> str:
     # A link that reads "2023 Model Mistral 7B" or "Mistral 7B (2023)": drop year and kind.
     text = re.sub(r"\(\s*\d{4}\s*\)|^\s*\d{4}\b\s*", "", text).strip(" -–—·|,")
     return text
+
+
+def _strip_site_segment(title: str) -> str:
+    """``Headline - Site`` or ``Site | Headline`` -> ``Headline``: a short segment (up to
+    three words) at the end, else at the start, is the site's name. Colons are left alone:
+    they are part of many headlines."""
+    parts = [p.strip() for p in _SITE_SEPARATORS.split(title)]
+    if len(parts) > 1:
+        for site, rest in ((parts[-1], parts[:-1]), (parts[0], parts[1:])):
+            headline = " - ".join(p for p in rest if p)
+            if len(site.split()) <= 3 and headline:
+                return headline
+    return title.strip()
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.casefold()) if len(w) >= 4 or w.isdigit()}
 
 
 def _strip_site_name(title: str) -> str:
