@@ -165,7 +165,7 @@ class _Clock:
         self.ticks = 0
 
     def check(self) -> None:
-        if self.deadline is not None and time.monotonic() > self.deadline:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
             raise ParseError(f"took longer than {self.limit:g} s to parse")
 
     def tick(self) -> None:
