@@ -150,7 +150,7 @@ def main() -> None:
     for name, extract in EXTRACTORS.items():
         scores, right_titles, right_years, runs = [], 0, 0, []
         per_page = []
-        for round_ in range(args.rounds):
+        for _ in range(args.rounds):
             start = time.perf_counter()
             results = [extract(data, url) for _, data, url, _, _ in pages]
             runs.append(time.perf_counter() - start)

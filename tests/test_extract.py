@@ -104,3 +104,22 @@ def test_real_pages_right_title_and_year_and_clean_text():
     # trafilatura scores 0.961 on these pages (bench/extract.py, docs/ingest.md).
     assert statistics.mean(scores) >= 0.96
     assert min(scores) >= 0.85
+
+
+def test_language_is_indexed_shown_and_in_the_api(tmp_path):
+    from search import create_index, open_index
+    from web import create_app
+
+    french, english = parse_fixture("news-jsonld.html"), parse_fixture("timeline-badge.html")
+    index = create_index(tmp_path / "index")
+    index.update([french, english])
+    assert open_index(tmp_path / "index").get(french.slug) == french
+    client = create_app({"INDEX": str(tmp_path / "index"), "TESTING": True}).test_client()
+    assert client.get(f"/api/events/{french.slug}").get_json()["lang"] == "fr-FR"
+    assert client.get(f"/api/events/{english.slug}").get_json()["lang"] == "en"
+    page = client.get(f"/events/{french.slug}").get_data(as_text=True)
+    assert '<span class="lang" title="Language of the page">fr-FR</span>' in page
+    assert '<h1 lang="fr-FR">' in page
+    # English, the index's own language, is not labelled, though still marked up.
+    page = client.get(f"/events/{english.slug}").get_data(as_text=True)
+    assert 'class="lang"' not in page and '<h1 lang="en">' in page
