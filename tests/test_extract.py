@@ -120,6 +120,7 @@ def test_language_is_indexed_shown_and_in_the_api(tmp_path):
     page = client.get(f"/events/{french.slug}").get_data(as_text=True)
     assert '<span class="lang" title="Language of the page">fr-FR</span>' in page
     assert '<h1 lang="fr-FR">' in page
-    # English, the index's own language, is not labelled, though still marked up.
+    assert '<section class="narrative" lang="fr-FR"' in page
+    # English is the site's own language (<html lang="en">): nothing to label or mark up.
     page = client.get(f"/events/{english.slug}").get_data(as_text=True)
-    assert 'class="lang"' not in page and '<h1 lang="en">' in page
+    assert 'class="lang"' not in page and "<h1>Robots Learn to Fold Laundry</h1>" in page
