@@ -26,6 +26,7 @@ MAX_ELEMENTS = 50_000
 
 _TEXT_BLOCKS = frozenset("p list item table row quote code".split())
 _HEAD_LEVEL = re.compile(r"h([1-6])$")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ def read_article(
 
 def _tree(text: str) -> lxml.html.HtmlElement | None:
     parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    # lxml parses control characters but refuses them when text is moved (drop_tree).
+    text = _CONTROL.sub(" ", text)
     try:
         return lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
     except (etree.ParserError, ValueError):

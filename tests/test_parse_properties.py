@@ -58,3 +58,11 @@ def test_any_text_gives_an_event_or_a_parse_error(page):
                  markup.map(lambda s: s.encode("utf-16", "surrogatepass"))))
 def test_any_bytes_give_an_event_or_a_parse_error(page):
     parses_or_says_why(page)
+
+
+def test_control_characters_beside_dropped_chrome():
+    # Found by the property above: lxml refused the \x1f when the hidden h1 was dropped.
+    parses_or_says_why('<h1 hidden></h1>\x1f')
+    event = parse_event("<h1>Title</h1><nav>menu</nav>\x1f<p>Words \x0b of the story told here "
+                        "at some length.</p>", "https://example.test/e/c.html")
+    assert event.title == "Title"
