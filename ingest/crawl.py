@@ -13,7 +13,7 @@ from protego import Protego
 
 from ingest.load import LoadResult, Outcome
 from ingest.model import Listing, NotAnEvent, ParseError, Skipped
-from ingest.parse import MAX_PAGE_BYTES, parse_event
+from ingest.parse import MAX_PAGE_BYTES, PARSE_TIME_LIMIT, parse_event
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ def iter_crawl(
     user_agent: str = USER_AGENT,
     session: requests.Session | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    parse_time_limit: float | None = PARSE_TIME_LIMIT,
 ) -> Iterator[Outcome]:
     """Fetch ``start_url`` and the pages it links to on the same host, yielding outcomes.
 
@@ -61,6 +62,7 @@ def iter_crawl(
     :param delay: seconds between two requests (raised to the site's Crawl-delay).
     :param timeout: seconds to connect, and to read a whole page.
     :param max_bytes: pages larger than this are skipped unread.
+    :param parse_time_limit: seconds one page may take to parse; slower pages are skipped.
     :raises CrawlError: ``start_url`` is not an http(s) URL.
     """
     start = urlsplit(start_url)
@@ -98,7 +100,8 @@ def iter_crawl(
             yield Skipped(url, f"redirected to {final_url}, which robots.txt disallows")
             continue
         try:
-            event = parse_event(data, final_url, encoding=encoding)
+            event = parse_event(data, final_url, encoding=encoding,
+                                time_limit=parse_time_limit)
         except NotAnEvent as listing:
             yield Listing(url, listing.links)
             for link in listing.links:

@@ -88,7 +88,8 @@ SCHEMAS = {
     "Event": {
         "type": "object",
         "required": ["slug", "url", "title", "year", "category", "summary", "sections",
-                     "figures", "impact", "related", "content_hash", "similar", "page_url"],
+                     "figures", "impact", "related", "lang", "content_hash", "similar",
+                     "page_url"],
         "properties": {
             "slug": {"type": "string"},
             "url": {"type": ["string", "null"],
@@ -96,6 +97,9 @@ SCHEMAS = {
                                    "server's disk."},
             "title": {"type": "string"}, "year": {"type": ["integer", "null"]},
             "category": {"type": ["string", "null"]}, "summary": {"type": "string"},
+            "lang": {"type": ["string", "null"],
+                     "description": "The page's language as a BCP 47 tag (en, pt-BR), "
+                                    "when the page declares it."},
             "sections": {"type": "array", "items": {
                 "type": "object", "required": ["heading", "anchor", "text"],
                 "properties": {"heading": {"type": "string"}, "anchor": {"type": "string"},
