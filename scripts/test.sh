@@ -19,6 +19,9 @@ if [ ! -x .venv/bin/python ]; then
   echo "==> creating .venv"
   python3 -m venv .venv
 fi
+# pip 23 (Python 3.11's) fails to resolve lxml's extras as trafilatura and
+# readability-lxml name them ("html_clean" and "html-clean"); a current pip does not.
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 echo "==> installing eventsearch with its test extra"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 
