@@ -26,6 +26,13 @@ REQUIRED = {
     "stable-diffusion-open-source": 2022, "chatgpt-launch": 2022, "gpt-4": 2023,
     "llama-2-open-source": 2023, "mistral-7b": 2023, "eu-ai-act": 2024,
     "nobel-prizes-for-ai": 2024, "open-source-models-close-the-gap": 2025,
+    "logic-theorist-and-gps": 1956, "lisp": 1958, "bayesian-networks": 1988,
+    "q-learning": 1989, "ibm-statistical-machine-translation": 1990, "mnist": 1998,
+    "netflix-prize": 2006, "sequence-to-sequence-learning": 2014,
+    "google-neural-machine-translation": 2016, "pytorch": 2016,
+    "turing-award-deep-learning": 2018, "alphastar": 2019,
+    "denoising-diffusion-models": 2020, "scaling-laws-and-chinchilla": 2020,
+    "clip": 2021, "waymo-driverless-rides": 2020, "executive-order-14110": 2023,
 }
 
 RESULT = load_directory(CORPUS)
@@ -35,7 +42,7 @@ EVENTS = {e.slug: e for e in RESULT.events}
 def test_corpus_loads_cleanly_with_enough_events():
     assert RESULT.skipped == ()
     assert [listing.source for listing in RESULT.listings] == [str(CORPUS / "index.html")]
-    assert len(EVENTS) >= 60
+    assert len(EVENTS) >= 83
     years = [e.year for e in EVENTS.values()]
     assert min(years) == 1943 and max(years) == 2025
 
@@ -69,6 +76,18 @@ def test_related_links_resolve_to_corpus_pages(slug):
         assert target is not None, f"{slug} links to missing page {link.url}"
         assert link.url == (CORPUS / f"{link.slug}.html").as_uri()
         assert (link.title, link.year) == (target.title, target.year)
+
+
+@pytest.mark.parametrize("slug", sorted(EVENTS))
+def test_related_links_go_both_ways(slug):
+    linked = {link.slug for link in EVENTS[slug].related}
+    back = {other for other in linked if slug in {link.slug for link in EVENTS[other].related}}
+    assert back, f"none of {sorted(linked)} lists {slug} among its related events"
+
+
+def test_every_page_is_a_related_event_of_another():
+    targets = {link.slug for event in EVENTS.values() for link in event.related}
+    assert sorted(set(EVENTS) - targets) == []
 
 
 def test_no_two_pages_share_a_title():
