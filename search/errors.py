@@ -49,3 +49,7 @@ class IndexCorrupt(SearchError):
 class IndexWriteError(SearchError):
     """The index could not be written (a full disk, no permission); the last commit is
     left as it was."""
+
+
+class SynonymsError(SearchError, ValueError):
+    """A synonyms file cannot be read; the message names every bad line."""

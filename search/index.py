@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -38,12 +39,14 @@ from search.errors import (
     IndexNotFound,
     IndexOutdated,
     IndexWriteError,
+    SynonymsError,
 )
 from search.highlight import best_passage, idf, mark_terms, score_sections
 from search.merging import merge_policy
 from search.params import MAX_PAGE, MAX_PER_PAGE, check_count, check_sort, year_range
 from search.results import (
     EventRef,
+    Expansion,
     FacetCount,
     Facets,
     Hit,
@@ -62,11 +65,14 @@ from search.schema import (
     stored_section_terms,
     to_document,
 )
+from search.synonyms import NO_SYNONYMS, SYNONYM_BOOST, Synonyms, expand, load_synonyms
 from search.vocabulary import Vocabulary, WordCounts
 
 log = logging.getLogger(__name__)
 
 META_FILE = "eventsearch.json"
+#: The index's copy of its synonyms file (search/synonyms.py).
+SYNONYMS_FILE = "synonyms.txt"
 INDEX_NAME = "events"
 #: How long a second writer waits for the first before giving up (seconds).
 WRITE_LOCK_TIMEOUT = 10.0
@@ -164,6 +170,15 @@ def _write_meta(folder: Path) -> dict:
     tmp.write_text(json.dumps(meta))
     os.replace(tmp, folder / META_FILE)
     return meta
+
+
+def _update_meta(folder: Path, **changes) -> None:
+    """Change entries of the index's meta file, keeping its identity."""
+    meta = {**_read_meta(folder), **changes}
+    meta = {k: v for k, v in meta.items() if v is not None}
+    tmp = folder / f".{META_FILE}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(meta))
+    os.replace(tmp, folder / META_FILE)
 
 
 def _read_meta(folder: Path) -> dict:
@@ -320,14 +335,18 @@ class _Compiled:
     query: wq.Query | None
     weights: dict[str, float]
     corrections: dict[str, str]
+    #: What was searched besides what was typed (synonyms).
+    expansions: tuple[Expansion, ...] = ()
 
 
 class _Compiler:
     """Turns a parsed query into a Whoosh query, correcting unknown words on the way."""
 
     def __init__(self, searcher, table: _Table, *, any_word: bool, years_as_words: bool,
-                 spelling: dict[str, list[str]] | None = None):
+                 spelling: dict[str, list[str]] | None = None,
+                 synonyms: Synonyms = NO_SYNONYMS):
         self.searcher = searcher
+        self.synonyms = synonyms
         self.spelling = {} if spelling is None else spelling
         self.reader = searcher.reader()
         self.table = table
@@ -341,6 +360,14 @@ class _Compiler:
     def compile(self, node, top: bool = True) -> wq.Query | None:
         if node is None:
             return None
+        if isinstance(node, q.Synonym):
+            # What was typed (a run of words keeps the query's any-word reading at the
+            # top), or its synonyms, each scoring less.
+            parts = [self.compile(node.original, top=top)]
+            parts += [wq.Or([alternative], boost=SYNONYM_BOOST) for alternative in
+                      (self.compile(a, top=False) for a in node.alternatives) if alternative]
+            parts = [part for part in parts if part is not None]
+            return wq.Or(parts) if parts else None
         if isinstance(node, q.Word):
             if node.implicit_year and not self.years_as_words:
                 if top:  # among the words of the query: a filter
@@ -350,7 +377,8 @@ class _Compiler:
                 return wq.NumericRange("year", *node.implicit_year)
             return self.word(node)
         if isinstance(node, q.Phrase):
-            return self.phrase(query_terms(node.text), node.field)
+            terms = list(node.terms) if node.terms is not None else query_terms(node.text)
+            return self.phrase(terms, node.field)
         if isinstance(node, q.Prefix):
             return self.prefix(node)
         if isinstance(node, q.Not):
@@ -399,7 +427,8 @@ class _Compiler:
         token = tokens[0]
         fields = self.fields(node.field)
         variants = [token]
-        if not self.table.vocabulary(self.searcher).frequency(fold(node.text)):
+        if (not node.exact and not self.synonyms.knows(node.text)
+                and not self.table.vocabulary(self.searcher).frequency(fold(node.text))):
             # Not a word of the corpus as written: suggest its close spellings, and search
             # them too when no word of the corpus has its stem.
             corrections = self.correct(node.text)
@@ -488,11 +517,13 @@ class EventIndex:
         self._documents: OrderedDict[tuple[str, int], dict] = OrderedDict()
         self._documents_lock = threading.Lock()
         self._words = WordCounts(path)
+        self._synonyms: tuple[tuple, Synonyms] | None = None
         # Segment files are separate files (compound=False): close them when the index is
-        # collected, or at exit at the latest (a finalizer, unlike __del__, runs before the
-        # interpreter takes its modules apart).
+        # collected. Not at exit: threads may still be searching (daemon threads of a
+        # server), and the process's files close with it.
         self._finalizer = weakref.finalize(self, _close_searchers, self._open,
                                            self._tables_lock)
+        self._finalizer.atexit = False
 
     def __repr__(self) -> str:
         return f"<EventIndex {self.path}>"
@@ -607,6 +638,56 @@ class EventIndex:
         """Every indexed slug with its content hash."""
         return {row[0]: row[5] for row in self._table(self._searcher()).rows.values()}
 
+    # -- synonyms --------------------------------------------------------------------
+
+    def synonyms(self) -> Synonyms:
+        """The synonyms searches use: the index's copy of its synonyms file (none if it
+        has none). Read again whenever it changes, so a running site needs no restart.
+
+        :raises IndexCorrupt: the copy cannot be read.
+        """
+        path = self.path / SYNONYMS_FILE
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return NO_SYNONYMS
+        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        loaded = self._synonyms
+        if loaded is None or loaded[0] != key:
+            try:
+                found = load_synonyms(path)
+            except SynonymsError as exc:
+                raise IndexCorrupt(f"its synonyms cannot be read: {exc}", self.path) from None
+            found = dataclasses.replace(found, source=_read_meta(self.path).get("synonyms"))
+            loaded = self._synonyms = (key, found)
+        return loaded[1]
+
+    def use_synonyms(self, path: str | os.PathLike | None) -> Synonyms:
+        """Search with the synonyms of the file at ``path`` from now on (None: with none).
+
+        The file is checked, and its text copied into the index folder: the index keeps
+        using it whatever happens to the file, until this is called again (``eventsearch
+        index`` does, and picks up its changes). Running searchers see it on their next
+        search.
+
+        :raises SynonymsError: the file cannot be read, or a line of it is not a group.
+        """
+        target = self.path / SYNONYMS_FILE
+        if path is None:
+            target.unlink(missing_ok=True)
+            _update_meta(self.path, synonyms=None)
+            return NO_SYNONYMS
+        source = Path(path).resolve()
+        found = load_synonyms(source)
+        text = source.read_text(encoding="utf-8")
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            tmp = target.with_name(f".{SYNONYMS_FILE}.{os.getpid()}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, target)
+        if _read_meta(self.path).get("synonyms") != str(source):
+            _update_meta(self.path, synonyms=str(source))
+        return dataclasses.replace(found, source=str(source))
+
     # -- searching -------------------------------------------------------------------
 
     def search(
@@ -619,11 +700,14 @@ class EventIndex:
         sort: str = "relevance",
         page: int = 1,
         per_page: int = 10,
+        synonyms: bool = True,
     ) -> SearchResults:
         """Search the index. The query text is never an error; the parameters may be.
 
         :param year: a year, or an inclusive ``(start, end)`` pair (either end may be None).
         :param sort: ``relevance``, ``year`` (oldest first) or ``-year`` (newest first).
+        :param synonyms: also search the synonyms of the query's words (the index's
+            synonyms file, :meth:`use_synonyms`); ``SearchResults.expansions`` says which.
         :raises QueryError: a parameter is out of range.
         """
         started = time.perf_counter()
@@ -634,7 +718,8 @@ class EventIndex:
         parsed = q.parse_query(query if isinstance(query, str) else "")
         searcher = self._searcher()
         table = self._table(searcher)
-        found = _match(searcher, table, parsed, filters, self._postings)
+        found = _match(searcher, table, parsed, filters, self._postings,
+                       self.synonyms() if synonyms else NO_SYNONYMS)
         hits = self._hits(searcher, table, found, sort, page, per_page)
         suggestion = _suggestion(query, found.compiled.corrections)
         return SearchResults(
@@ -648,6 +733,8 @@ class EventIndex:
             suggestion=suggestion,
             elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
             notes=tuple(parsed.notes),
+            expansions=found.compiled.expansions,
+            synonyms=bool(synonyms),
         )
 
     def ranked(self, query: str, limit: int = 1000) -> list[tuple[str, float]]:
@@ -655,7 +742,8 @@ class EventIndex:
         ranks them, without snippets or facets (for evaluation: bench/ir.py)."""
         searcher = self._searcher()
         table = self._table(searcher)
-        found = _match(searcher, table, q.parse_query(query), [], self._postings)
+        found = _match(searcher, table, q.parse_query(query), [], self._postings,
+                       self.synonyms())
         if found.compiled.query is None:
             return []
         return [(table.rows[docnum][0], float(found.scores[docnum]))
@@ -746,7 +834,7 @@ class EventIndex:
         """A function that renders text as safe HTML with the query's words marked."""
         searcher = self._searcher()
         found = _match(searcher, self._table(searcher), q.parse_query(query), [],
-                       self._postings)
+                       self._postings, self.synonyms())
         terms = set(found.compiled.weights)
         return lambda text: mark_terms(text, terms)
 
@@ -1050,27 +1138,31 @@ class _Found:
 
 
 def _match(searcher, table: _Table, parsed: q.ParsedQuery, filters: list,
-           cache: PostingCache) -> _Found:
+           cache: PostingCache, synonyms: Synonyms = NO_SYNONYMS) -> _Found:
     """Everything the query matches, scored over arrays of postings (search/engine.py).
 
     Events with all the words come first, then events with some of them. A bare year or
     decade among the words filters first, and counts as a word if the filter leaves nothing.
+    Words and phrases that have synonyms also match them (search/synonyms.py).
     """
+    expansions: list[Expansion] = []
+    text = expand(parsed.text, synonyms, expansions)
     spelling: dict[str, list[str]] = {}
     has_years = any(w.implicit_year for w in parsed.words)
     found = _Found.nothing(_Compiled(None, {}, {}), table.size)
     scorer = Scorer(searcher, cache, RANKING, table.live, table.phrases, table.stats)
     for years_as_words in (False, True) if has_years else (False,):
         strict = _Compiler(searcher, table, any_word=False, years_as_words=years_as_words,
-                           spelling=spelling)
-        strict_query = strict.compile(parsed.text)
+                           spelling=spelling, synonyms=synonyms)
+        strict_query = strict.compile(text)
         allowed = _allowed(table, [*filters, *parsed.filters, *strict.year_filters])
         if strict_query is None:
             return _Found(_Compiled(None, {}, {}), allowed, np.zeros(table.size), allowed)
         loose = _Compiler(searcher, table, any_word=True, years_as_words=years_as_words,
-                          spelling=spelling)
-        loose_query = loose.compile(parsed.text)
-        compiled = _Compiled(loose_query, loose.weights, loose.corrections)
+                          spelling=spelling, synonyms=synonyms)
+        loose_query = loose.compile(text)
+        compiled = _Compiled(loose_query, loose.weights, loose.corrections,
+                             tuple(expansions))
         if not allowed.any():
             found = _Found.nothing(compiled, table.size)
             continue

@@ -122,6 +122,22 @@ def parse_count(name: str, value: str, low: int, high: int) -> int:
     return int(text)
 
 
+_SWITCH = {"1": True, "true": True, "on": True, "yes": True,
+           "0": False, "false": False, "off": False, "no": False}
+
+
+def parse_switch(name: str, value: str) -> bool:
+    """An on/off parameter: ``1``, ``true``, ``on``, ``yes`` or ``0``, ``false``, ``off``,
+    ``no`` (any case).
+
+    :raises QueryError: anything else.
+    """
+    found = _SWITCH.get(value.strip().lower())
+    if found is None:
+        raise QueryError(f"{name} must be 1 or 0 (or true/false, on/off, yes/no)")
+    return found
+
+
 def check_count(name: str, value: object, low: int, high: int) -> int:
     """A whole number given to the Python API, from ``low`` to ``high``.
 

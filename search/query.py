@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from search.params import MAX_QUERY_CHARS, parse_years
 
@@ -32,12 +32,16 @@ class Word:
     text: str
     field: str | None = None
     implicit_year: tuple[int, int] | None = None  # set for a bare year or decade
+    exact: bool = False  # typed as =word: no synonyms, no spelling variants
 
 
 @dataclass(frozen=True)
 class Phrase:
     text: str
     field: str | None = None
+    exact: bool = False  # typed as ="a phrase": no synonyms
+    #: The index terms, when the phrase was made from terms (a synonym's wording).
+    terms: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,15 @@ class Or:
     children: tuple[Node, ...]
 
 
-Node = Word | Phrase | Prefix | YearRange | Category | Figure | Not | And | Or
+@dataclass(frozen=True)
+class Synonym:
+    """What was typed, or any of its synonyms (search/synonyms.py), which score less."""
+
+    original: Node
+    alternatives: tuple[Node, ...]
+
+
+Node = Word | Phrase | Prefix | YearRange | Category | Figure | Not | And | Or | Synonym
 FILTERS = (YearRange, Category, Figure)
 
 
@@ -104,6 +116,8 @@ def _walk(node: Node | None):
             yield from _walk(child)
     elif isinstance(node, Not):
         yield from _walk(node.child)
+    elif isinstance(node, Synonym):
+        yield from _walk(node.original)
 
 
 # -- tokens ------------------------------------------------------------------------------
@@ -116,6 +130,7 @@ _TOKEN = re.compile(
   | (?P<field>[A-Za-z]+):(?=\S)
   | (?P<phrase>"[^"]*"?)
   | (?P<minus>-(?=[^\s-]))
+  | (?P<exact>=(?=[^\s=]))
   | (?P<word>[^\s()"]+)
     """,
     re.VERBOSE,
@@ -190,16 +205,27 @@ class _Parser:
 
     def parse_unary(self) -> Node | None:
         kind, value = self.peek()
-        negate = False
+        negate = exact = False
         if kind == "minus" or (kind == "word" and value == "NOT"):
             self.take()
             negate = True
-            if self.peek() is None or self.peek()[0] == "close" or self.is_or(self.peek()):
+            if self.at_end():
+                return None
+        if self.peek()[0] == "exact":
+            self.take()
+            exact = True
+            if self.at_end():
                 return None
         node = self.parse_atom()
         if node is None:
             return None
+        if exact:
+            node = _exactly(node)
         return Not(node) if negate else node
+
+    def at_end(self) -> bool:
+        """Nothing follows that an operator could apply to."""
+        return self.peek() is None or self.peek()[0] == "close" or self.is_or(self.peek())
 
     def parse_atom(self) -> Node | None:
         kind, value = self.take()
@@ -233,6 +259,17 @@ class _Parser:
     def field_clause(self, name: str) -> Node | None:
         target = FIELD_ALIASES.get(name)
         kind, value = self.take()
+        if kind == "exact" and self.peek() is not None:  # year:=2023, title:=GAN
+            exact_kind, exact_value = self.take()
+            if target == "year":
+                kind, value = "word", f"={exact_value}"
+            else:
+                node = self.field_clause_value(name, target, exact_kind, exact_value)
+                return _exactly(node) if node is not None else None
+        return self.field_clause_value(name, target, kind, value)
+
+    def field_clause_value(self, name: str, target: str | None, kind: str,
+                           value: str) -> Node | None:
         if kind == "open":
             # field:(a b) applies the field to each word of the group
             words = []
@@ -261,6 +298,15 @@ class _Parser:
         if kind == "words":
             return _and([_word(w, target) for w in value.split()])
         return _word(value, target)
+
+
+def _exactly(node: Node) -> Node:
+    """``node`` marked as typed with ``=``: its words searched only as written."""
+    if isinstance(node, (Word, Phrase)):
+        return replace(node, exact=True)
+    if isinstance(node, (And, Or)):
+        return type(node)(tuple(_exactly(child) for child in node.children))
+    return node
 
 
 def _and(nodes: list[Node]) -> Node | None:

@@ -70,6 +70,14 @@ class Facets(_AsDict):
 
 
 @dataclass(frozen=True)
+class Expansion(_AsDict):
+    """Searched besides what was typed: ``also`` (synonyms) for ``typed``."""
+
+    typed: str
+    also: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SearchResults(_AsDict):
     """A page of hits, the total, facets and a did-you-mean suggestion."""
 
@@ -83,6 +91,10 @@ class SearchResults(_AsDict):
     suggestion: str | None
     elapsed_ms: float
     notes: tuple[str, ...] = ()
+    #: What else was searched: the synonyms of words of the query (search/synonyms.py).
+    expansions: tuple[Expansion, ...] = ()
+    #: False when the search used no synonyms (``synonyms=False``).
+    synonyms: bool = True
 
     @property
     def pages(self) -> int:

@@ -44,6 +44,9 @@ from search.params import MAX_PAGE, MAX_PER_PAGE, SORTS, parse_year_filter
 #: In the index folder: each page file's size, modification time and slug at the last run.
 SOURCES_FILE = "sources.json"
 
+#: A folder source's synonyms file, used unless another is given.
+SYNONYMS_NAME = "synonyms.txt"
+
 #: The corpus that ships with eventsearch, used when no source is given.
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -217,11 +220,15 @@ def _without_advice(error: SearchError) -> str:
 
 
 def build_index(sources: list[str], index_dir: Path, *, rebuild: bool = False,
-                delay: float = 1.0, quiet: bool = False):
+                delay: float = 1.0, quiet: bool = False,
+                synonyms: Path | bool | None = None):
     """Parse the sources and bring the index at ``index_dir`` in line with them.
 
     Page files unchanged since the last run (same size and modification time, recorded in
     the index folder) are not read again, so editing one page of thousands costs one page.
+
+    :param synonyms: the synonyms file to use, False for none, None for the one the index
+        already uses (read again), else a folder source's ``synonyms.txt``.
     """
     try:
         try:
@@ -267,7 +274,33 @@ def build_index(sources: list[str], index_dir: Path, *, rebuild: bool = False,
     except SearchError as exc:
         raise click.ClickException(str(exc)) from None
     manifest.save({**read.carried, **read.files})
+    apply_synonyms(index, sources, synonyms, quiet=quiet)
     return index, dataclasses.replace(report, unchanged=report.unchanged + len(carried))
+
+
+def apply_synonyms(index: EventIndex, sources: list[str], chosen: Path | bool | None, *,
+                   quiet: bool = False) -> None:
+    """Give the index its synonyms file (search/synonyms.py), read afresh: the one chosen,
+    else the one it already uses, else the first ``synonyms.txt`` of a folder source."""
+    if chosen is False:
+        index.use_synonyms(None)
+        return
+    path = chosen
+    if path is None:
+        recorded = index.synonyms().source
+        if recorded and not Path(recorded).is_file():
+            if not quiet:
+                click.echo(f"the synonyms file {recorded} is gone: the index keeps its copy",
+                           err=True)
+            return
+        path = Path(recorded) if recorded else next(
+            (Path(s) / SYNONYMS_NAME for s in sources
+             if not is_url(s) and (Path(s) / SYNONYMS_NAME).is_file()), None)
+    if path is None:
+        return
+    found = index.use_synonyms(path)
+    if not quiet:
+        click.echo(f"synonyms: {len(found)} groups from {found.source}", err=True)
 
 
 @cli.command()
@@ -275,19 +308,25 @@ def build_index(sources: list[str], index_dir: Path, *, rebuild: bool = False,
 @INDEX_OPTION
 @click.option("--rebuild", is_flag=True, help="Rewrite the whole index, not just what changed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the update report as JSON.")
+@click.option("--synonyms", "synonyms_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The synonyms file searches use [default: the one the index uses, read "
+                   "again; else synonyms.txt in a folder source].")
+@click.option("--no-synonyms", is_flag=True, help="Search with no synonyms from now on.")
 @DELAY_OPTION
 def index(sources: tuple[str, ...], index_dir: Path | None, rebuild: bool, as_json: bool,
-          delay: float) -> None:
+          synonyms_file: Path | None, no_synonyms: bool, delay: float) -> None:
     """Index event pages from SOURCES (folders, files or site URLs).
 
     Without SOURCES, indexes the bundled corpus. The index ends up holding exactly the
     events of SOURCES: new pages are added, changed ones replaced, and events whose pages
     are gone deleted (a page that merely failed to load this time is kept). Only what
-    changed is written, in one commit: searches never see half an update.
+    changed is written, in one commit: searches never see half an update. The synonyms
+    file is read again each time (docs/query-language.md, "Synonyms").
     """
     target = _index_dir(index_dir)
     _, report = build_index(list(sources) or [str(BUNDLED_CORPUS)], target, rebuild=rebuild,
-                            delay=delay)
+                            delay=delay, synonyms=False if no_synonyms else synonyms_file)
     if as_json:
         keys = ("added", "updated", "deleted", "unchanged", "skipped")
         click.echo(json.dumps({k: getattr(report, k) for k in keys}))
@@ -328,14 +367,18 @@ def terminal_snippet(snippet: str) -> str:
 @click.option("--page", type=click.IntRange(1, MAX_PAGE), default=1, show_default=True)
 @click.option("--limit", type=click.IntRange(1, MAX_PER_PAGE), default=10, show_default=True,
               help="Results per page.")
+@click.option("--no-synonyms", is_flag=True,
+              help="Search only the words as typed, not their synonyms.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def search(query: str, index_dir: Path | None, year, category: str | None,
-           figure: str | None, sort: str, page: int, limit: int, as_json: bool) -> None:
+           figure: str | None, sort: str, page: int, limit: int, no_synonyms: bool,
+           as_json: bool) -> None:
     """Search the index for QUERY (see docs/query-language.md for the syntax)."""
     index = _open(index_dir)
     try:
-        results = index.search(query, year=year, category=category,
-                               figure=figure, sort=sort, page=page, per_page=limit)
+        results = index.search(query, year=year, category=category, figure=figure,
+                               sort=sort, page=page, per_page=limit,
+                               synonyms=not no_synonyms)
     except SearchError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -345,6 +388,9 @@ def search(query: str, index_dir: Path | None, year, category: str | None,
     click.echo(f"{shown} ({results.elapsed_ms:.1f} ms), page {results.page} of {results.pages}")
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
+    if results.expansions:
+        also = "; ".join(f"{', '.join(e.also)} for {e.typed!r}" for e in results.expansions)
+        click.echo(f"Also searching: {also} (--no-synonyms searches only the words as typed)")
     for note in results.notes:
         click.echo(f"Note: {note}", err=True)
     for rank, hit in enumerate(results.hits, (results.page - 1) * results.per_page + 1):

@@ -35,6 +35,10 @@ SEARCH_PARAMETERS = [
            {"type": "string", "maxLength": 200}),
     _param("sort", "Order of the hits.",
            {"type": "string", "enum": ["relevance", "year", "-year"], "default": "relevance"}),
+    _param("synonyms", "Also search the synonyms of the query's words (1, the default) or "
+           "only the words as typed (0). `=word` in the query does the same for one word.",
+           {"type": "string", "enum": ["1", "0", "true", "false", "on", "off", "yes", "no"],
+            "default": "1"}),
     _param("page", "Page number.", {"type": "integer", "minimum": 1, "maximum": 1000,
                                     "default": 1}),
     _param("per_page", "Hits per page.", {"type": "integer", "minimum": 1, "maximum": 100,
@@ -67,7 +71,7 @@ SCHEMAS = {
     "SearchResults": {
         "type": "object",
         "required": ["query", "total", "page", "per_page", "pages", "hits", "facets",
-                     "suggestion", "elapsed_ms", "notes"],
+                     "suggestion", "elapsed_ms", "notes", "expansions", "synonyms"],
         "properties": {
             "query": {"type": "string"}, "total": {"type": "integer"},
             "page": {"type": "integer"}, "per_page": {"type": "integer"},
@@ -83,6 +87,14 @@ SCHEMAS = {
             "elapsed_ms": {"type": "number"},
             "notes": {"type": "array", "items": {"type": "string"},
                       "description": "Parts of the query that were ignored, and why."},
+            "expansions": {"type": "array", "description": "What was searched besides what "
+                           "was typed: the synonyms (also) of a word or phrase (typed).",
+                           "items": {"type": "object", "required": ["typed", "also"],
+                                     "properties": {"typed": {"type": "string"},
+                                                    "also": {"type": "array",
+                                                             "items": {"type": "string"}}}}},
+            "synonyms": {"type": "boolean",
+                         "description": "False when only the words as typed were searched."},
         },
     },
     "Event": {

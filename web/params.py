@@ -16,6 +16,7 @@ from search.params import (
     check_sort,
     format_year,
     parse_count,
+    parse_switch,
     parse_year_filter,
 )
 
@@ -33,11 +34,13 @@ class SearchParams:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
+    synonyms: bool = True
 
     def kwargs(self) -> dict:
         """Keyword arguments for EventIndex.search."""
         return {"year": self.year, "category": self.category, "figure": self.figure,
-                "sort": self.sort, "page": self.page, "per_page": self.per_page}
+                "sort": self.sort, "page": self.page, "per_page": self.per_page,
+                "synonyms": self.synonyms}
 
     def year_text(self) -> str | None:
         """The year filter as it is written in a URL: ``2023`` or ``2020..2024``."""
@@ -75,6 +78,7 @@ def search_params(args: MultiDict, *, default_per_page: int = 10) -> SearchParam
     try:
         sort = check_sort(args.get("sort") or "relevance")
         year_filter = parse_year_filter(year) if year else None
+        synonyms = parse_switch("synonyms", args["synonyms"]) if args.get("synonyms") else True
     except QueryError as exc:
         raise BadParameter(str(exc)) from None
     return SearchParams(
@@ -85,4 +89,5 @@ def search_params(args: MultiDict, *, default_per_page: int = 10) -> SearchParam
         sort=sort,
         page=count(args, "page", 1, 1, MAX_PAGE),
         per_page=count(args, "per_page", default_per_page, 1, MAX_PER_PAGE),
+        synonyms=synonyms,
     )

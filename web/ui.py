@@ -14,7 +14,7 @@ from web.params import BadParameter, SearchParams, search_params
 
 bp = Blueprint("ui", __name__)
 
-SEARCH_KEYS = ("q", "year", "category", "figure", "sort")
+SEARCH_KEYS = ("q", "year", "category", "figure", "sort", "synonyms")
 
 
 @bp.app_template_global()
