@@ -1,12 +1,42 @@
-"""A real HTTP server on 127.0.0.1 serving a folder, with routes that misbehave on purpose."""
+"""A real HTTP server on 127.0.0.1 serving a folder, with routes that misbehave on purpose.
+
+Files are served with an ETag and a Last-Modified date, answer conditional requests with
+304, and are gzip-compressed for clients that accept it when ``gzip=True``. A route is a
+:class:`Route` (or a ``(status, headers, body, pause)`` tuple): a fixed answer, sent after
+``pause`` seconds, its body written one byte every ``drip`` seconds if ``drip`` is set.
+"""
 
 from __future__ import annotations
 
+import email.utils
+import gzip
+import hashlib
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Route:
+    """A fixed answer for one path."""
+
+    status: int = 200
+    headers: dict = field(default_factory=dict)
+    body: bytes = b""
+    pause: float = 0.0
+    drip: float = 0.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One request the server answered: its path, the status sent, its User-Agent."""
+
+    path: str
+    status: int
+    user_agent: str
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
@@ -15,36 +45,91 @@ class SiteHandler(SimpleHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
         route = self.server.routes.get(self.path.split("?", 1)[0])
         if route is None:
-            return super().do_GET()
-        status, headers, body, pause = route
-        if pause:
-            time.sleep(pause)
-        self.send_response(status)
+            return self.serve_file()
+        if isinstance(route, tuple):
+            route = Route(*route)
+        if route.pause:
+            time.sleep(route.pause)
+        self.send_response(route.status)
+        for name, value in route.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(route.body)))
+        self.end_headers()
+        self.write_body(route.body, route.drip)
+
+    def serve_file(self) -> None:
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        try:
+            body = path.read_bytes()
+            modified = email.utils.formatdate(path.stat().st_mtime, usegmt=True)
+        except OSError:
+            self.send_error(404, "File not found")
+            return
+        etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+        if self.headers.get("If-None-Match") == etag or (
+            "If-None-Match" not in self.headers
+            and self.headers.get("If-Modified-Since") == modified
+        ):
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
+        headers = {"Content-Type": self.guess_type(str(path)), "ETag": etag,
+                   "Last-Modified": modified}
+        if self.server.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
+            body = gzip.compress(body)
+            headers["Content-Encoding"] = "gzip"
+        self.send_response(200)
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.write_body(body, 0)
+
+    def write_body(self, body: bytes, drip: float) -> None:
+        self.server.sent[self.path] = 0
         try:
-            self.wfile.write(body)
+            if not drip:
+                self.wfile.write(body)
+                self.server.sent[self.path] = len(body)
+            for byte in body if drip else b"":
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                self.server.sent[self.path] += 1
+                time.sleep(drip)
         except (BrokenPipeError, ConnectionResetError):
-            pass
+            self.close_connection = True
 
     def translate_path(self, path: str) -> str:
         relative = path.split("?", 1)[0].split("#", 1)[0].lstrip("/")
         return str(Path(self.server.root) / relative)
 
-    def log_message(self, format: str, *args) -> None:
+    def log_request(self, code="-", size="-") -> None:
+        status = int(getattr(code, "value", code))
         self.server.requests.append(self.path)
+        self.server.hits.append(Hit(self.path, status, self.headers.get("User-Agent", "")))
+
+    def log_message(self, format: str, *args) -> None:
+        pass
 
 
 @contextmanager
-def serve(root: Path, routes: dict | None = None):
-    """Serve ``root`` on a free port of 127.0.0.1; yields the base URL and the server."""
+def serve(root: Path, routes: dict | None = None, *, gzip: bool = False):
+    """Serve ``root`` on a free port of 127.0.0.1; yields the base URL and the server.
+
+    The server's ``requests`` lists the paths asked for, ``hits`` each request's status and
+    User-Agent, ``sent`` the body bytes written for each path before the client hung up.
+    """
     server = ThreadingHTTPServer(("127.0.0.1", 0), SiteHandler)
     server.daemon_threads = True
     server.root = root
-    server.routes = routes or {}
+    server.routes = routes if routes is not None else {}
+    server.gzip = gzip
     server.requests = []
+    server.hits = []
+    server.sent = {}
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
