@@ -12,7 +12,7 @@ from ingest.load import (
     load_directory,
     load_file,
 )
-from ingest.manifest import FileRecord, PageRecord, SourceManifest, file_id, file_key
+from ingest.manifest import FileRecord, PageRecord, SourceManifest, file_id, file_key, trusted_key
 from ingest.model import (
     Event,
     Listing,
@@ -52,4 +52,5 @@ __all__ = [
     "load_file",
     "parse_event",
     "slugify",
+    "trusted_key",
 ]

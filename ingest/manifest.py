@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -51,16 +50,19 @@ class PageRecord:
 
 
 def file_key(page: Path) -> tuple[int, int]:
-    """(size, modification time in ns) of a page file, taken before it is read.
-
-    A time too recent to be trusted comes back as -1, which matches no later stat.
+    """(size, modification time in ns): what changes when a file is edited or replaced.
 
     :raises OSError: the file cannot be stat-ed.
     """
     stat = page.stat()
-    if time.time_ns() - stat.st_mtime_ns < RACY_NS:
-        return stat.st_size, -1
     return stat.st_size, stat.st_mtime_ns
+
+
+def trusted_key(key: tuple[int, int], stat_ns: int) -> tuple[int, int]:
+    """The key to record for a file whose ``key`` was taken at ``stat_ns`` (before it was
+    read): a time too recent to tell a later edit apart becomes -1, matching no stat."""
+    size, mtime_ns = key
+    return (size, -1) if stat_ns - mtime_ns < RACY_NS else key
 
 
 def file_id(page: str | os.PathLike) -> str:

@@ -138,3 +138,43 @@ def serve(root: Path, routes: dict | None = None, *, gzip: bool = False):
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+# --- A small site, for crawls ------------------------------------------------------------
+
+def event_page(title: str, *links: str) -> str:
+    """A short event page titled ``title``, linking to ``links``."""
+    anchors = "".join(f'<p>See <a href="{link}">{link}</a>.</p>' for link in links)
+    return (f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
+            f"<p>In 1999 something happened that is told here at some length.</p>"
+            f"<p>It mattered for years afterwards, as this page explains.</p>{anchors}"
+            "</body></html>")
+
+
+def urlset(base: str, *paths: str) -> bytes:
+    """A sitemap listing these paths of the site at ``base``."""
+    urls = "".join(f"<url><loc>{base}{path}</loc></url>" for path in paths)
+    return (f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns='
+            f'"http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>').encode()
+
+
+def write_site(root, base: str) -> None:
+    """A home page linking two events; the others are found through an event page's links,
+    robots.txt's sitemap index (a gzipped and a plain sitemap) and /sitemap.xml."""
+    (root / "maps").mkdir()
+    (root / "home.html").write_text(
+        '<html><body><h1>Home</h1><ul><li><a href="/e1.html">One</a></li>'
+        '<li><a href="/e2.html">Two</a></li></ul></body></html>')
+    (root / "e1.html").write_text(event_page("Event One"))
+    (root / "e2.html").write_text(event_page("Event Two", "/e7.html", "http://elsewhere.invalid/"))
+    for number in range(3, 8):
+        (root / f"e{number}.html").write_text(event_page(f"Event {number}"))
+    (root / "robots.txt").write_text(f"User-agent: *\nAllow: /\nSitemap: {base}/maps/index.xml\n"
+                                     "Sitemap: http://elsewhere.invalid/sitemap.xml\n")
+    (root / "maps" / "index.xml").write_text(
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{base}/maps/a.xml.gz</loc></sitemap>"
+        "<sitemap><loc>/maps/b.xml</loc></sitemap></sitemapindex>")
+    (root / "maps" / "a.xml.gz").write_bytes(gzip.compress(urlset(base, "/e3.html", "/e4.html")))
+    (root / "maps" / "b.xml").write_bytes(urlset(base, "/e5.html"))
+    (root / "sitemap.xml").write_bytes(urlset(base, "/e6.html", "/e1.html"))

@@ -9,7 +9,7 @@ import pytest
 from ingest import CrawlError, Event, LoadResult, crawl, load_directory
 from ingest.crawl import MAX_CRAWL_DELAY, USER_AGENT, Crawler
 from tests.conftest import CORPUS
-from tests.siteserver import Route, serve
+from tests.siteserver import Route, event_page, serve, urlset, write_site
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 ROBOTS = b"User-agent: *\nDisallow: /secret.html\nCrawl-delay: 0.25\n"
@@ -204,42 +204,6 @@ def test_every_request_says_who_is_asking():
 
 
 # --- Issue 11: sitemaps, links of every page, conditional requests ------------------------
-
-def event_page(title: str, *links: str) -> str:
-    anchors = "".join(f'<p>See <a href="{link}">{link}</a>.</p>' for link in links)
-    return (f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
-            f"<p>In 1999 something happened that is told here at some length.</p>"
-            f"<p>It mattered for years afterwards, as this page explains.</p>{anchors}"
-            "</body></html>")
-
-
-def urlset(base: str, *paths: str) -> bytes:
-    urls = "".join(f"<url><loc>{base}{path}</loc></url>" for path in paths)
-    return (f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns='
-            f'"http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>').encode()
-
-
-def write_site(root, base: str) -> None:
-    """A home page linking two events; the others are found through an event page's links,
-    robots.txt's sitemap index (a gzipped and a plain sitemap) and /sitemap.xml."""
-    (root / "maps").mkdir()
-    (root / "home.html").write_text(
-        '<html><body><h1>Home</h1><ul><li><a href="/e1.html">One</a></li>'
-        '<li><a href="/e2.html">Two</a></li></ul></body></html>')
-    (root / "e1.html").write_text(event_page("Event One"))
-    (root / "e2.html").write_text(event_page("Event Two", "/e7.html", "http://elsewhere.invalid/"))
-    for number in range(3, 8):
-        (root / f"e{number}.html").write_text(event_page(f"Event {number}"))
-    (root / "robots.txt").write_text(f"User-agent: *\nAllow: /\nSitemap: {base}/maps/index.xml\n"
-                                     "Sitemap: http://elsewhere.invalid/sitemap.xml\n")
-    (root / "maps" / "index.xml").write_text(
-        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        f"<sitemap><loc>{base}/maps/a.xml.gz</loc></sitemap>"
-        "<sitemap><loc>/maps/b.xml</loc></sitemap></sitemapindex>")
-    (root / "maps" / "a.xml.gz").write_bytes(gzip.compress(urlset(base, "/e3.html", "/e4.html")))
-    (root / "maps" / "b.xml").write_bytes(urlset(base, "/e5.html"))
-    (root / "sitemap.xml").write_bytes(urlset(base, "/e6.html", "/e1.html"))
-
 
 @pytest.fixture
 def site(tmp_path):

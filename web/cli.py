@@ -12,6 +12,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from ingest import (
     find_pages,
     iter_files,
     load_file,
+    trusted_key,
 )
 from ingest.crawl import MAX_CRAWL_DELAY, normalize_url
 from ingest.load import PAGE_SUFFIXES, Outcome
@@ -82,6 +84,7 @@ class _File:
 
     path: Path
     key: tuple[int, int] | None
+    stat_ns: int
     old: FileRecord | None
     outcome: Outcome | None = None  # None: unchanged since the last run, not read
 
@@ -156,12 +159,13 @@ def _read_files(source: str, manifest: SourceManifest | None,
     """The page files of a folder (or one file), read unless unchanged since the last run."""
     found, todo = [], []
     for page in find_pages(source):
+        stat_ns = time.time_ns()
         try:
             key = file_key(page)  # before reading: an edit made while indexing shows next time
         except OSError:
             key = None
         old = manifest.files.get(file_id(page)) if manifest is not None else None
-        found.append(_File(page, key, old))
+        found.append(_File(page, key, stat_ns, old))
         if old is None or key != (old.size, old.mtime_ns) or not reusable(
                 old.slug, old.content_hash):
             todo.append(found[-1])
@@ -194,7 +198,7 @@ def _record_file(item: _File, read: Sources) -> None:
     elif item.key is not None:
         slug, content_hash = (outcome.slug, outcome.content_hash) if isinstance(
             outcome, Event) else ("", "")
-        read.files[name] = FileRecord(*item.key, slug, content_hash)
+        read.files[name] = FileRecord(*trusted_key(item.key, item.stat_ns), slug, content_hash)
     read.kept.discard("")
 
 
@@ -429,12 +433,12 @@ def _save(manifest: SourceManifest) -> None:
 
 
 def _echo_report(target: Path, report: UpdateReport, as_json: bool) -> None:
+    for note in report.notes:
+        click.echo(note, err=True)
     if as_json:
         keys = ("added", "updated", "deleted", "unchanged", "skipped")
         click.echo(json.dumps({k: getattr(report, k) for k in keys}))
         return
-    for note in report.notes:
-        click.echo(note, err=True)
     click.echo(f"{target}: {report.added} added, {report.updated} updated, "
                f"{report.deleted} deleted, {report.unchanged} unchanged, "
                f"{report.skipped} skipped ({report.elapsed_s:.2f} s)")
@@ -523,6 +527,9 @@ def watch_sources(sources: list[str], target: Path, *, rebuild: bool = False,
     """
     import watchfiles
 
+    for source in sources:
+        if not Path(source).exists():
+            raise click.ClickException(f"no such file or folder: {source}")
     stop = threading.Event()
     signals = {signum: signal.signal(signum, lambda *_: stop.set())
                for signum in (signal.SIGINT, signal.SIGTERM)}
@@ -535,21 +542,29 @@ def watch_sources(sources: list[str], target: Path, *, rebuild: bool = False,
             return
         _echo_report(target, report, as_json)
 
+    changes = watchfiles.watch(
+        *_watch_roots(sources), watch_filter=_PageFilter(sources, target), stop_event=stop,
+        debounce=WATCH_DEBOUNCE_MS, step=WATCH_STEP_MS, rust_timeout=WATCH_STEP_MS,
+        yield_on_timeout=True, raise_interrupt=False)
     try:
+        # The watcher is set up by the first step: a change made from then on, during the
+        # first indexing included, is seen.
+        next(changes, None)
         run(rebuild)
         if not stop.is_set():
             click.echo(f"Watching {', '.join(sources)} for changes (Ctrl+C stops).", err=True)
-            for _ in watchfiles.watch(*_watch_roots(sources), watch_filter=_PageFilter(
-                    sources, target), stop_event=stop, debounce=WATCH_DEBOUNCE_MS,
-                    step=WATCH_STEP_MS, raise_interrupt=False):
+        for batch in changes:
+            if batch:
                 run()
     finally:
+        changes.close()
         for signum, handler in signals.items():
             signal.signal(signum, handler)
     click.echo("Stopped.", err=True)
 
 
-#: Changes are gathered until none came for WATCH_STEP_MS, or for WATCH_DEBOUNCE_MS at most.
+#: Changes are gathered until none came for WATCH_STEP_MS, or for WATCH_DEBOUNCE_MS at most
+#: (milliseconds).
 WATCH_STEP_MS = 300
 WATCH_DEBOUNCE_MS = 2000
 
