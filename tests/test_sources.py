@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import queue
 import signal
 import subprocess
@@ -341,3 +342,45 @@ def test_watch_indexes_changes_and_stops_cleanly_on_ctrl_c(tmp_path):
 def test_watch_refuses_urls():
     result = run("index", "--watch", "http://127.0.0.1:9/")
     assert result.exit_code == 2 and "--watch watches folders and files, not URLs" in result.stderr
+
+
+# --- Issue 11, item 3: progress on a terminal only ------------------------------------
+
+def run_on_terminal(*args: str) -> tuple[int, str, str]:
+    """Run eventsearch with its stderr on a pseudo-terminal: (exit code, stdout, stderr)."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "web", *map(str, args)], cwd=ROOT,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    seen = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        seen.append(data)
+    stdout = process.stdout.read().decode()
+    process.stdout.close()
+    os.close(master)
+    return process.wait(), stdout, b"".join(seen).decode(errors="replace")
+
+
+@pytest.mark.slow
+def test_progress_bars_show_on_a_terminal_only(tmp_path):
+    pages, ix, root = tmp_path / "pages", tmp_path / "ix", tmp_path / "site"
+    for number in range(12):
+        write(pages / f"p{number}.html", event_page(f"Page {number}"))
+    root.mkdir()
+    with serve(root) as (base, _):
+        write_site(root, base)
+        code, _, terminal = run_on_terminal("index", pages, f"{base}/home.html", "--index", ix,
+                                            "--delay", 0)
+        piped = run("index", pages, f"{base}/home.html", "--index", tmp_path / "ix2",
+                    "--delay", 0)
+    assert code == 0
+    assert "Reading pages" in terminal and "12/12" in terminal
+    assert f"Reading pages {base}/home.html" in terminal and "8/8" in terminal
+    assert "Indexing" in terminal
+    assert piped.exit_code == 0 and "Reading pages" not in piped.stderr
