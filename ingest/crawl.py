@@ -181,8 +181,7 @@ class Crawler:
             self.failed.add(key)
             yield Skipped(url, "disallowed by robots.txt")
             return
-        # The start page is always fetched whole: its nature decides the kind of crawl.
-        record = None if start else self.known.get(key)
+        record = self.known.get(key)
         self.fetched += 1
         got = self._get(url, record=record, types=HTML_TYPES)
         if isinstance(got, _Failure):
@@ -192,9 +191,11 @@ class Crawler:
             self._site |= start
             return
         if got.status == 304 and record is not None:
+            # As it was last time: an event, or the way into the site, and the same links.
+            self._site |= start and not record.slug
             self.pages[key] = record
             yield NotModified(url, record.slug)
-            self._enqueue_all(record.links if self._site else ())
+            self._enqueue_all(record.links if self._site or start else ())
             return
         if got.status != 200:
             self._site |= start

@@ -236,9 +236,10 @@ def test_recrawl_of_an_unchanged_site_downloads_no_event_page(site):
     again = Crawler(f"{base}/home.html", delay=0.0, known=first.pages)
     result = LoadResult.collect(again)
     assert [e.title for e in result.events] == ["Event Four, revised"]
-    assert sorted(n.slug for n in result.unchanged) == sorted(events - {"e4"})
-    statuses = {hit.path: hit.status for hit in server.hits if hit.path.startswith("/e")}
-    assert statuses == {**{f"/e{n}.html": 304 for n in range(1, 8)}, "/e4.html": 200}
+    assert sorted(n.slug for n in result.unchanged if n.slug) == sorted(events - {"e4"})
+    statuses = {hit.path: hit.status for hit in server.hits if hit.path.endswith(".html")}
+    assert statuses == {"/home.html": 304, **{f"/e{n}.html": 304 for n in range(1, 8)},
+                        "/e4.html": 200}
     # The links of an unchanged page are followed as they were: e7 is only linked from e2.
     assert again.complete and set(again.pages) == set(first.pages)
 
@@ -262,3 +263,14 @@ def test_gzip_bomb_sitemap_is_capped(site):
     result = crawl(f"{base}/home.html", delay=0.0, max_bytes=CAP)
     assert [s.reason for s in result.skipped if s.source == f"{base}/sitemap.xml"] == [
         f"malformed sitemap: over the {CAP:,} byte cap uncompressed"]
+
+
+def test_recrawl_from_an_unchanged_event_page_follows_its_related_links_again():
+    with serve(CORPUS) as (base, server):
+        first = Crawler(f"{base}/resnet.html", delay=0.0)
+        slugs = sorted(e.slug for e in first if isinstance(e, Event))
+        server.hits.clear()
+        again = LoadResult.collect(Crawler(f"{base}/resnet.html", delay=0.0,
+                                           known=first.pages))
+    assert again.events == () and sorted(n.slug for n in again.unchanged) == slugs
+    assert {hit.status for hit in server.hits if hit.path != "/robots.txt"} == {304}

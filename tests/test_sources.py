@@ -116,6 +116,21 @@ def test_failures_on_a_site_lose_nothing_and_a_page_gone_is_deleted(tmp_path):
     assert slugs(ix) == {"e1", "e2", "e4", "e5", "e6", "e7"}
 
 
+def test_a_crawl_cut_short_by_the_page_limit_deletes_nothing(tmp_path):
+    ix, root = tmp_path / "ix", tmp_path / "site"
+    root.mkdir()
+    with serve(root) as (base, _):
+        write_site(root, base)
+        report(run("index", f"{base}/home.html", "--index", ix, "--json", "--delay", 0))
+        (root / "e1.html").write_text(event_page("Event One, revised"))
+        result = run("index", f"{base}/home.html", "--index", ix, "--json", "--delay", 0,
+                     "--max-pages", 3)
+    assert report(result)["deleted"] == 0
+    assert "not fetched: the page limit (3) was reached" in result.stderr
+    assert slugs(ix) == {f"e{n}" for n in range(1, 8)}
+    assert open_index(ix).get("e1").title == "Event One, revised"
+
+
 # --- Issue 9, item 6: an edit made while indexing ------------------------------------
 
 def test_an_edit_made_while_indexing_is_picked_up_next_time(tmp_path):

@@ -146,6 +146,7 @@ def read_sources(sources: list[str], *, label: str = "Parsing", workers: int = 1
         if isinstance(item, NotModified) and item.slug:
             read.carried.add(item.slug)
     read.result = LoadResult.collect(outcomes)
+    read.kept.discard("")  # pages that gave no event
     return read
 
 
@@ -199,7 +200,6 @@ def _record_file(item: _File, read: Sources) -> None:
         slug, content_hash = (outcome.slug, outcome.content_hash) if isinstance(
             outcome, Event) else ("", "")
         read.files[name] = FileRecord(*trusted_key(item.key, item.stat_ns), slug, content_hash)
-    read.kept.discard("")
 
 
 def _read_site(url: str, read: Sources, manifest: SourceManifest | None,
@@ -225,7 +225,6 @@ def _read_site(url: str, read: Sources, manifest: SourceManifest | None,
             read.kept.add(record.slug)
     if not old:  # never recorded: the slugs the URLs of the failed pages give
         read.kept.update(slug_from_url(o.source) for o in outcomes if isinstance(o, Skipped))
-    read.kept.discard("")
     read.sites[site] = pages
     read.notes.extend(crawler.notes)
     return outcomes
