@@ -12,9 +12,11 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from ingest import SourceManifest
 from search import open_index
@@ -25,7 +27,7 @@ from web.cli import SOURCES_FILE, build_index, cli, commit_sources, read_sources
 OLD = 1_600_000_000_000_000_000  # a modification time (ns) well in the past
 
 
-def run(*args: str):
+def run(*args) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
@@ -86,49 +88,61 @@ def test_a_site_that_is_down_keeps_every_event_it_gave(tmp_path):
     assert slugs(ix) == {"local", *(f"e{n}" for n in range(1, 8))}
 
 
-def test_failures_on_a_site_lose_nothing_and_a_page_gone_is_deleted(tmp_path):
-    ix, root = tmp_path / "ix", tmp_path / "site"
+@dataclass
+class Site:
+    """The small site of tests/siteserver.py, served, and an index folder for it."""
+
+    base: str
+    server: object
+    root: Path
+    routes: dict
+    ix: Path
+
+    def index(self, *options) -> Result:
+        return run("index", f"{self.base}/home.html", "--index", self.ix, "--json",
+                   "--delay", 0, *options)
+
+
+@pytest.fixture
+def site(tmp_path):
+    root, routes = tmp_path / "site", {}
     root.mkdir()
-    routes: dict = {}
-    with serve(root, routes) as (base, _):
+    with serve(root, routes, gzip=True) as (base, server):
         write_site(root, base)
-        assert report(run("index", f"{base}/home.html", "--index", ix, "--json",
-                          "--delay", 0))["added"] == 7
-        routes.update({
-            "/e4.html": Route(503, {"Content-Type": "text/plain"}, b"busy"),
-            "/e6.html": Route(200, {"Content-Type": "text/html"}, b"<html>", pause=1.5),
-            "/e1.html": Route(302, {"Location": "/e1.html"}),
-            "/maps/b.xml": Route(200, {"Content-Type": "application/xml"}, b"<urlset><url>"),
-        })
-        (root / "e3.html").unlink()
-        result = run("index", f"{base}/home.html", "--index", ix, "--json", "--delay", 0,
-                     "--timeout", 0.5)
+        yield Site(base, server, root, routes, tmp_path / "ix")
+
+
+def test_failures_on_a_site_lose_nothing_and_a_page_gone_is_deleted(site):
+    assert report(site.index())["added"] == 7
+    site.routes.update({
+        "/e4.html": Route(503, {"Content-Type": "text/plain"}, b"busy"),
+        "/e6.html": Route(200, {"Content-Type": "text/html"}, b"<html>", pause=1.5),
+        "/e1.html": Route(302, {"Location": "/e1.html"}),
+        "/maps/b.xml": Route(200, {"Content-Type": "application/xml"}, b"<urlset><url>"),
+    })
+    (site.root / "e3.html").unlink()
+    result = site.index("--timeout", 0.5)
     assert report(result)["deleted"] == 1
-    reasons = {line.split(": ", 1)[0].removeprefix(f"skipped {base}"): line.split(": ", 1)[1]
-               for line in result.stderr.splitlines() if line.startswith("skipped ")}
+    reasons = dict(line.removeprefix(f"skipped {site.base}").split(": ", 1)
+                   for line in result.stderr.splitlines() if line.startswith("skipped "))
     assert reasons["/e4.html"] == "HTTP 503 Service Unavailable"
     assert reasons["/e6.html"] == "timed out after 0.5 s"
-    assert reasons["/e1.html"] == f"redirect loop at {base}/e1.html"
+    assert reasons["/e1.html"] == f"redirect loop at {site.base}/e1.html"
     assert reasons["/maps/b.xml"].startswith("malformed sitemap: ")
     assert reasons["/e3.html"] == "HTTP 404 File not found"
     # e5 is listed only in the malformed sitemap: not reached, its event stays.
     assert "/e5.html" not in reasons
-    assert slugs(ix) == {"e1", "e2", "e4", "e5", "e6", "e7"}
+    assert slugs(site.ix) == {"e1", "e2", "e4", "e5", "e6", "e7"}
 
 
-def test_a_crawl_cut_short_by_the_page_limit_deletes_nothing(tmp_path):
-    ix, root = tmp_path / "ix", tmp_path / "site"
-    root.mkdir()
-    with serve(root) as (base, _):
-        write_site(root, base)
-        report(run("index", f"{base}/home.html", "--index", ix, "--json", "--delay", 0))
-        (root / "e1.html").write_text(event_page("Event One, revised"))
-        result = run("index", f"{base}/home.html", "--index", ix, "--json", "--delay", 0,
-                     "--max-pages", 3)
+def test_a_crawl_cut_short_by_the_page_limit_deletes_nothing(site):
+    report(site.index())
+    (site.root / "e1.html").write_text(event_page("Event One, revised"))
+    result = site.index("--max-pages", 3)
     assert report(result)["deleted"] == 0
     assert "not fetched: the page limit (3) was reached" in result.stderr
-    assert slugs(ix) == {f"e{n}" for n in range(1, 8)}
-    assert open_index(ix).get("e1").title == "Event One, revised"
+    assert slugs(site.ix) == {f"e{n}" for n in range(1, 8)}
+    assert open_index(site.ix).get("e1").title == "Event One, revised"
 
 
 # --- Issue 9, item 6: an edit made while indexing ------------------------------------
@@ -193,34 +207,23 @@ def test_a_new_page_with_the_slug_of_an_unchanged_one_does_not_win_by_accident(t
 
 # --- Issue 11, item 3: a site re-crawled downloads no unchanged page -----------------
 
-def test_reindexing_an_unchanged_site_downloads_no_event_page(tmp_path):
-    ix, root = tmp_path / "ix", tmp_path / "site"
-    root.mkdir()
-    with serve(root, gzip=True) as (base, server):
-        write_site(root, base)
-        assert report(run("index", f"{base}/home.html", "--index", ix, "--json",
-                          "--delay", 0))["added"] == 7
-        server.hits.clear()
-        again = report(run("index", f"{base}/home.html", "--index", ix, "--json",
-                           "--delay", 0))
-        pages = {hit.path: hit.status for hit in server.hits if hit.path.startswith("/e")}
+def test_reindexing_an_unchanged_site_downloads_no_event_page(site):
+    assert report(site.index())["added"] == 7
+    site.server.hits.clear()
+    again = report(site.index())
+    pages = {hit.path: hit.status for hit in site.server.hits if hit.path.startswith("/e")}
+    # Skipped: the sitemap robots.txt names on another host.
     assert again == {"added": 0, "updated": 0, "deleted": 0, "unchanged": 7, "skipped": 1}
     assert pages == {f"/e{n}.html": 304 for n in range(1, 8)}
 
 
-def test_a_removed_event_is_downloaded_again_not_taken_as_unchanged(tmp_path):
-    ix, root = tmp_path / "ix", tmp_path / "site"
-    root.mkdir()
-    with serve(root) as (base, server):
-        write_site(root, base)
-        report(run("index", f"{base}/home.html", "--index", ix, "--json", "--delay", 0))
-        assert run("remove", "e4", "--index", ix).exit_code == 0
-        server.hits.clear()
-        again = report(run("index", f"{base}/home.html", "--index", ix, "--json",
-                           "--delay", 0))
-        statuses = {hit.path: hit.status for hit in server.hits}
+def test_a_removed_event_is_downloaded_again_not_taken_as_unchanged(site):
+    report(site.index())
+    assert run("remove", "e4", "--index", site.ix).exit_code == 0
+    site.server.hits.clear()
+    again = report(site.index())
     assert (again["added"], again["unchanged"]) == (1, 6)
-    assert statuses["/e4.html"] == 200
+    assert {hit.path: hit.status for hit in site.server.hits}["/e4.html"] == 200
 
 
 # --- Issue 11, item 4: add and remove ------------------------------------------------
