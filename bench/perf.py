@@ -675,7 +675,7 @@ Measured by `bench/perf.py` ({stamp}), in one run:
 
 Machine: {info['cpu']}, {info['nproc']} CPUs (nproc), {info['memory_gb']} GB RAM;
 Python {info['python']}, Whoosh {info['whoosh']}, SQLite {info['sqlite']}. Code measured:
-sha256 `{info['code']}` of search/\*.py, ingest/\*.py and web/cli.py.
+sha256 `{info['code']}` of search/\\*.py, ingest/\\*.py and web/cli.py.
 Load average (1 min) during the run: {min(loads):.1f} to {max(loads):.1f}.
 
 Corpora come from `bench/generate.py` (seed 7): 500 to 900 words in 4 to 7 sections per

@@ -22,7 +22,7 @@ from requests.utils import get_encoding_from_headers
 from ingest.load import LoadResult, Outcome
 from ingest.manifest import PageRecord
 from ingest.model import Listing, NotAnEvent, NotModified, ParseError, Skipped
-from ingest.parse import MAX_PAGE_BYTES, decode_html, parse_event
+from ingest.parse import MAX_PAGE_BYTES, PARSE_TIME_LIMIT, decode_html, parse_event
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +88,12 @@ class _Failure:
 class Crawler:
     """One crawl of a site; iterate over it for its outcomes, in the order pages are fetched.
 
-    A start page that is an event is fetched with the events it names as related. Any other
-    start page (a timeline, a home page) starts a crawl of the site: the links of every page
-    fetched on the same host, and the pages listed in the site's sitemaps (robots.txt's
-    ``Sitemap:`` lines and ``/sitemap.xml``). Every failure is yielded as Skipped with its
-    URL and reason, and the crawl goes on. Afterwards:
+    A start page that is an event is fetched with the events it names as related. A start
+    page that holds no event (a timeline, a home page) starts a crawl of the site: the links
+    of every page fetched on the same host, and the pages listed in the site's sitemaps
+    (robots.txt's ``Sitemap:`` lines and ``/sitemap.xml``). A start page that cannot be
+    had (an HTTP error, a page that fails to parse) ends the crawl. Every other failure is
+    yielded as Skipped with its URL and reason, and the crawl goes on. Afterwards:
 
     - ``pages``: each page fetched (or unchanged), normalized URL to its record;
     - ``failed``: pages that could not be had this time (their old events stay);
@@ -108,6 +109,7 @@ class Crawler:
         ``max_delay``).
     :param timeout: seconds one request may take in all: connecting, redirects, download.
     :param max_bytes: bodies larger than this (after decompression) are not read.
+    :param parse_time_limit: seconds one page may take to parse; slower pages are skipped.
     :raises CrawlError: ``start_url`` is not an http(s) URL.
     """
 
@@ -124,6 +126,7 @@ class Crawler:
         user_agent: str = USER_AGENT,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        parse_time_limit: float | None = PARSE_TIME_LIMIT,
     ) -> None:
         start = urlsplit(start_url)
         if not _host(start_url) or not start.hostname:
@@ -138,6 +141,7 @@ class Crawler:
         self.user_agent = user_agent
         self.http = session or requests.Session()
         self.sleep = sleep
+        self.parse_time_limit = parse_time_limit
         self.pages: dict[str, PageRecord] = {}
         self.failed: set[str] = set()
         self.gone: set[str] = set()
@@ -188,7 +192,6 @@ class Crawler:
             if got.reason.startswith("too large"):
                 got = _Failure(f"page {got.reason}", got.transient)
             yield self._fail(url, got)
-            self._site |= start
             return
         if got.status == 304 and record is not None:
             # As it was last time: an event, or the way into the site, and the same links.
@@ -198,14 +201,14 @@ class Crawler:
             self._enqueue_all(record.links if self._site or start else ())
             return
         if got.status != 200:
-            self._site |= start
             yield self._fail(url, _http_failure(got))
             return
         self._seen.add(normalize_url(got.url))
         validators = {"etag": got.headers.get("ETag"),
                       "last_modified": got.headers.get("Last-Modified")}
         try:
-            event = parse_event(got.body, got.url, encoding=_charset(got.headers))
+            event = parse_event(got.body, got.url, encoding=_charset(got.headers),
+                                time_limit=self.parse_time_limit)
         except NotAnEvent as listing:
             self._site |= start
             links = page_links(got.body, got.url) if self._site else ()
@@ -214,9 +217,10 @@ class Crawler:
             self._enqueue_all(links)
             return
         except (ParseError, RecursionError) as exc:
-            self._site |= start
+            no_event = isinstance(exc, ParseError) and _is_no_event(exc)
+            self._site |= start and no_event
             links = page_links(got.body, got.url) if self._site else ()
-            if start and self._same_site(links):
+            if start and no_event:
                 # A home page, say: the way into the site, as a listing is.
                 self.pages[key] = PageRecord(links=self._same_site(links), **validators)
                 yield Listing(url, links)
@@ -509,6 +513,12 @@ def parse_sitemap(data: bytes, max_bytes: int = MAX_PAGE_BYTES) -> tuple[bool, l
         raise SitemapError(f"<{kind}> is not <urlset> or <sitemapindex>")
     locations = [loc.text.strip() for loc in root.iter("{*}loc") if loc.text and loc.text.strip()]
     return kind == "sitemapindex", locations
+
+
+def _is_no_event(error: ParseError) -> bool:
+    """The page was read and holds no event (no title, or no narrative): a home page, an
+    index of some sort; not a page that failed to load."""
+    return str(error).startswith(("no title", "no text"))
 
 
 def _host(url: str) -> str:

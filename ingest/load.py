@@ -9,10 +9,11 @@ import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from ingest.model import Event, Listing, NotAnEvent, NotModified, ParseError, Skipped
-from ingest.parse import MAX_PAGE_BYTES, parse_event
+from ingest.parse import MAX_PAGE_BYTES, PARSE_TIME_LIMIT, parse_event
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,9 @@ def find_pages(path: str | os.PathLike) -> list[Path]:
     )
 
 
-def load_file(path: str | os.PathLike) -> Outcome:
-    """Parse one page file; a page that cannot be parsed comes back as Skipped."""
+def load_file(path: str | os.PathLike, *, time_limit: float | None = PARSE_TIME_LIMIT) -> Outcome:
+    """Parse one page file; a page that cannot be parsed (or not within ``time_limit``
+    seconds) comes back as Skipped."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -65,7 +67,7 @@ def load_file(path: str | os.PathLike) -> Outcome:
     except OSError as exc:
         return Skipped(str(path), f"unreadable: {exc.strerror or exc}")
     try:
-        return parse_event(data, path.resolve().as_uri())
+        return parse_event(data, path.resolve().as_uri(), time_limit=time_limit)
     except NotAnEvent as exc:
         return Listing(str(path), exc.links)
     except ParseError as exc:
@@ -74,23 +76,28 @@ def load_file(path: str | os.PathLike) -> Outcome:
         return Skipped(str(path), "markup nested too deeply to parse")
 
 
-def iter_directory(path: str | os.PathLike, *, workers: int = 1) -> Iterator[Outcome]:
+def iter_directory(
+    path: str | os.PathLike, *, workers: int = 1, time_limit: float | None = PARSE_TIME_LIMIT
+) -> Iterator[Outcome]:
     """Parse every page below ``path``, yielding outcomes in file order.
 
     With ``workers`` > 1 pages are parsed in that many processes.
     """
-    return iter_files(find_pages(path), workers=workers)
+    return iter_files(find_pages(path), workers=workers, time_limit=time_limit)
 
 
-def iter_files(pages: list[Path], *, workers: int = 1) -> Iterator[Outcome]:
+def iter_files(
+    pages: list[Path], *, workers: int = 1, time_limit: float | None = PARSE_TIME_LIMIT
+) -> Iterator[Outcome]:
     """Parse the given page files, yielding outcomes in order (``workers`` processes)."""
+    load = partial(load_file, time_limit=time_limit)
     if workers > 1 and len(pages) > 50:
         with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent,
                                  initargs=(os.getpid(),)) as pool:
-            yield from pool.map(load_file, pages, chunksize=16)
+            yield from pool.map(load, pages, chunksize=16)
     else:
         for page in pages:
-            yield load_file(page)
+            yield load(page)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -105,9 +112,11 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def load_directory(path: str | os.PathLike, *, workers: int = 1) -> LoadResult:
+def load_directory(
+    path: str | os.PathLike, *, workers: int = 1, time_limit: float | None = PARSE_TIME_LIMIT
+) -> LoadResult:
     """Parse every .html/.htm page below a folder.
 
     :raises FileNotFoundError: the folder does not exist.
     """
-    return LoadResult.collect(iter_directory(path, workers=workers))
+    return LoadResult.collect(iter_directory(path, workers=workers, time_limit=time_limit))

@@ -40,6 +40,8 @@ class Event:
     figures: tuple[str, ...]
     impact: str
     related: tuple[RelatedLink, ...]
+    #: The page's language as a BCP 47 tag (``en``, ``pt-BR``), when the page says.
+    lang: str | None = None
     content_hash: str = field(default="")
 
     def __post_init__(self) -> None:
@@ -70,6 +72,7 @@ class Event:
             figures=tuple(data["figures"]),
             impact=data["impact"],
             related=tuple(RelatedLink(**r) for r in data["related"]),
+            lang=data.get("lang"),
             content_hash=data.get("content_hash", ""),
         )
 

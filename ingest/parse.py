@@ -9,26 +9,33 @@ Impact, Related Events) picked out by their wording.
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag, UnicodeDammit, XMLParsedAsHTMLWarning
+from bs4 import BeautifulSoup, NavigableString, Tag, UnicodeDammit, XMLParsedAsHTMLWarning
+from bs4.builder import LXMLTreeBuilder
 
+from ingest.extract import MAX_ELEMENTS, Article, Block, normalize_lang, read_article
 from ingest.model import Event, NotAnEvent, ParseError, RelatedLink, Section
 
 #: Pages larger than this are refused rather than parsed (bytes of HTML).
 MAX_PAGE_BYTES = 5_000_000
 
-#: The BeautifulSoup tree builder, chosen by bench/parse_speed.py (docs/performance.md).
-PARSER = "lxml"
+#: Elements nested deeper than this are read as text (as libxml2 and browsers cap depth).
+MAX_DEPTH = 256
+
+#: Seconds one page may take to parse before it is given up (None: no limit).
+PARSE_TIME_LIMIT = 10.0
 
 _JUNK_TAGS = (
     "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object",
     "embed", "form", "button", "select", "input", "textarea", "nav", "footer", "aside",
 )
 # Wikipedia and similar sites: chrome, navigation boxes, citations and edit links.
+_JUNK_TAG_SET = frozenset(_JUNK_TAGS)
 _JUNK_CLASSES = frozenset(
     "mw-editsection mw-jump-link toc navbox vertical-navbox sidebar infobox metadata hatnote "
     "reflist references mw-references-wrap reference printfooter catlinks mw-cite-backlink "
@@ -43,14 +50,20 @@ _BLOCK_TAGS = frozenset(
     "tfoot th thead tr ul caption".split()
 )
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+_NAMED_LANDMARKS = frozenset(("html", "title", "h1", "main", "article"))
 _YEAR = re.compile(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?![\d.,]*\d)")
 _DATE_META = (
     "article:published_time", "og:published_time", "date", "dc.date", "dcterms.date",
     "dc.date.issued", "citation_date", "citation_publication_date", "pubdate",
-    "publish-date", "event:year",
+    "publish-date", "publishdate", "publish_date", "datepublished", "event:year",
+)
+_LABEL = re.compile(r"^[^\W\d_][^\d|]{0,38}$")
+_YEAR_LABEL = re.compile(
+    r"^(1[0-9]{3}|20[0-9]{2})\s*(?:[·|•,:\u2013\u2014-]\s*)?([^\W\d_][^\d|]{0,38})?$"
 )
 _BOMS = (b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")
 _CATEGORY_CLASS = re.compile(r"(^|[-_])(category|categories|badge|topic|genre|kind)([-_]|$)")
+_SITE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\u00b7\u2022»-]\s+|\s+::\s+")
 _TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\u00b7\u2022:-]\s+")
 
 # Special headings, matched on their wording (lower case, punctuation dropped).
@@ -65,18 +78,39 @@ _DROPPED = re.compile(r"^(references|external links|notes|further reading|biblio
                       r"|contents|navigation menu)$")
 
 
-def parse_event(html: str | bytes, url: str, *, encoding: str | None = None) -> Event:
+def parse_event(
+    html: str | bytes,
+    url: str,
+    *,
+    encoding: str | None = None,
+    time_limit: float | None = PARSE_TIME_LIMIT,
+) -> Event:
     """Parse one event page into an Event.
 
     :param html: the page, as text or as bytes in any encoding (declared, BOM or detected).
     :param url: where the page lives; relative links are resolved against it.
     :param encoding: an encoding known from outside the page (an HTTP header), tried first.
+    :param time_limit: seconds the page may take; a page that takes longer is given up.
     :raises NotAnEvent: the page is a listing of events (its links are on the exception).
     :raises ParseError: the page cannot be read as an event; the message says why.
     """
-    soup = _soup(html, encoding)
-    page = _Page(soup, url)
-    return page.event()
+    clock = _Clock(time_limit)
+    text = _page_text(html, encoding)
+    builder = _CleanBuilder(clock)
+    with warnings.catch_warnings():
+        # An XHTML page with an XML declaration is still a page we can read as HTML.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(text, builder=builder)
+    page = _Page(soup, url, clock)
+    if page.own_format:
+        return page.event()
+    # Another site's page: trafilatura reads its main text unless the tree is too large
+    # or too deep for lxml's own tree (it stops at depth 256: text would be lost).
+    article = read_article(
+        text, page.base, _is_chrome, clock.check,
+        main_text=builder.elements <= MAX_ELEMENTS and builder.max_depth < MAX_DEPTH,
+    )
+    return page.event(article)
 
 
 def slug_from_url(url: str) -> str:
@@ -122,21 +156,155 @@ def decode_html(data: bytes, encoding: str | None = None) -> str:
     return text
 
 
-def _soup(html: str | bytes, encoding: str | None) -> BeautifulSoup:
+class _Clock:
+    """The page's time budget, checked in the parser's own loops."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit
+        self.deadline = None if limit is None else time.monotonic() + limit
+        self.ticks = 0
+
+    def check(self) -> None:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise ParseError(f"took longer than {self.limit:g} s to parse")
+
+    def tick(self) -> None:
+        """Count one step; look at the clock every 512 steps."""
+        self.ticks += 1
+        if not self.ticks & 511:
+            self.check()
+
+
+def _page_text(html: str | bytes, encoding: str | None) -> str:
     size = len(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
     if size > MAX_PAGE_BYTES:
         raise ParseError(f"page too large: {size:,} bytes (cap {MAX_PAGE_BYTES:,})")
-    text = decode_html(html, encoding) if isinstance(html, bytes) else html
+    text = decode_html(html, encoding) if isinstance(html, bytes) else _valid_text(html)
     if not text.strip():
         raise ParseError("empty page")
     if "\x00" in text[:4096]:
         raise ParseError("not HTML: binary content")
     if not re.search(r"<\s*(html|head|body|title|h1|p|div|article|main)\b", text, re.I):
         raise ParseError("not HTML: no HTML elements found")
-    with warnings.catch_warnings():
-        # An XHTML page with an XML declaration is still a page we can read as HTML.
-        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        return BeautifulSoup(text, PARSER)
+    return text
+
+
+def _valid_text(text: str) -> str:
+    """The text with lone surrogates (which no encoder accepts) as U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+class _CleanBuilder(LXMLTreeBuilder):
+    """lxml's tree builder for BeautifulSoup, leaving out the page's chrome as it builds.
+
+    Scripts, navigation and the other junk never enter the tree, comments neither, a site
+    banner (a ``header`` with no ``h1``, outside the article) is dropped once it ends, and
+    each block element gets a line break before it and at its end so that words never run
+    together. Doing this while building, rather than editing the tree afterwards, keeps
+    parsing linear: BeautifulSoup's insert and extract cost time in the number of siblings.
+
+    Elements nested deeper than MAX_DEPTH are left out of the tree (their text is kept, as
+    one run of text): BeautifulSoup links each new node by walking up to the root, so a
+    deep tree would cost its depth for every node in it. Browsers flatten deep trees too.
+    """
+
+    def __init__(self, clock: _Clock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.skipping = 0  # depth inside a junk element
+        self.in_article = 0  # article/main elements open
+        self.banner: list[tuple] | None = None  # events of a header held back
+        self.banner_depth = 0
+        self.banner_h1 = False
+        self.depth = 0  # elements open in the tree
+        self.flattened = 0  # elements open below MAX_DEPTH, not in the tree
+        self.elements = 0  # elements seen
+        self.max_depth = 0
+
+    def start(self, tag, attrib, nsmap={}):  # noqa: B006 (lxml's own signature)
+        self.clock.tick()
+        self.elements += 1
+        if self.skipping:
+            self.skipping += 1
+            return
+        if tag in _JUNK_TAG_SET or (attrib and _is_junk_attrs(attrib)):
+            self.skipping = 1
+            return
+        if self.banner is not None:
+            self.banner_depth += 1
+            self.banner_h1 = self.banner_h1 or tag == "h1"
+            self.banner.append((True, tag, dict(attrib), nsmap))
+            return
+        if tag == "header" and not self.in_article:
+            self.banner, self.banner_depth, self.banner_h1 = [], 1, False
+            self.banner.append((True, tag, dict(attrib), nsmap))
+            return
+        self._start(tag, attrib, nsmap)
+
+    def end(self, tag):
+        if self.skipping:
+            self.skipping -= 1
+            return
+        if self.banner is not None:
+            self.banner.append((False, tag, None, None))
+            self.banner_depth -= 1
+            if not self.banner_depth:
+                held, self.banner = self.banner, None
+                if self.banner_h1:
+                    self._replay(held)
+            return
+        self._end(tag)
+
+    def data(self, data):
+        self.clock.tick()
+        if self.skipping:
+            return
+        if self.banner is not None:
+            self.banner.append((None, data, None, None))
+            return
+        super().data(data)
+
+    def comment(self, text):
+        """Comments are left out."""
+
+    def pi(self, target, data):
+        """Processing instructions are left out."""
+
+    def _start(self, tag, attrib, nsmap) -> None:
+        if tag in _BLOCK_TAGS:
+            super().data("\n")
+        if self.depth >= MAX_DEPTH:
+            self.flattened += 1
+            return
+        if tag in ("article", "main"):
+            self.in_article += 1
+        self.depth += 1
+        self.max_depth = max(self.max_depth, self.depth)
+        super().start(tag, attrib, nsmap)
+
+    def _end(self, tag) -> None:
+        if tag in _BLOCK_TAGS:
+            super().data("\n")
+        if self.flattened:
+            self.flattened -= 1
+            return
+        self.depth -= 1
+        super().end(tag)
+        if tag in ("article", "main"):
+            self.in_article -= 1
+
+    def _replay(self, events: list[tuple]) -> None:
+        for opening, tag, attrib, nsmap in events:
+            if opening is None:
+                super().data(tag)
+            elif opening:
+                self._start(tag, attrib, nsmap)
+            else:
+                self._end(tag)
 
 
 @dataclass
@@ -155,55 +323,46 @@ class _Bucket:
 
 
 class _Page:
-    def __init__(self, soup: BeautifulSoup, url: str) -> None:
+    def __init__(self, soup: BeautifulSoup, url: str, clock: _Clock) -> None:
         self.soup = soup
         self.url = url
-        self._head_title = self._text_of(soup.title) if soup.title else ""
-        self._meta = _meta_tags(soup)
-        self._canonical = _canonical(soup, url)
+        self.clock = clock
+        self.marks = _landmarks(soup, clock)
+        title = self.marks.get("title")
+        self._head_title = self._text_of(title) if title is not None else ""
+        self._meta = _meta_tags(self.marks["meta"])
+        self._canonical = _canonical(self.marks.get("link[rel=canonical]"), url)
         # A saved copy of a web page: its links mean what they meant on the site.
         self.base = self._canonical if url.startswith("file:") else url
-        self._clean()
         self.root = self._content_root()
-        self.h1 = self.root.find("h1") or soup.find("h1")
+        self.h1 = self.root.find("h1") or self.marks.get("h1")
 
     # -- cleaning and structure -------------------------------------------------------
 
-    def _clean(self) -> None:
-        for comment in self.soup.find_all(string=lambda s: isinstance(s, Comment)):
-            comment.extract()
-        for tag in self.soup.find_all(_JUNK_TAGS):
-            tag.decompose()
-        body = self.soup.body or self.soup
-        # One pass over the tree (CSS selectors, one per kind of junk, cost ten times more).
-        junk = [tag for tag in body.find_all(True) if _is_junk(tag)]
-        for tag in junk:
-            if not tag.decomposed:
-                tag.decompose()
-        # A site header (banner) holds navigation, unless it is the article's own header.
-        for header in body.find_all("header"):
-            if not header.find("h1") and not header.find_parent(["article", "main"]):
-                header.decompose()
-        # Block elements separate words even where the markup runs them together.
-        for tag in body.find_all(_BLOCK_TAGS):
-            tag.insert_before("\n")
-            tag.append("\n")
-
     def _content_root(self) -> Tag:
         body = self.soup.body or self.soup
-        for found in (
-            body.find("article", class_="event"), body.find(attrs={"role": "main"}),
-            body.find("main"), body.find(id="mw-content-text"), body.find(id="content"),
-            body.find("article"),
-        ):
-            if found is not None and _words(found.get_text(" ")) >= 20:
+        for key in ("article.event", "[role=main]", "main", "#mw-content-text", "#content",
+                    "article"):
+            found = self.marks.get(key)
+            if (
+                found is not None
+                and (body is self.soup or body in found.parents)
+                and _words(found.get_text(" ")) >= 20
+            ):
                 return found
         return body
 
     # -- the record ---------------------------------------------------------------------
 
-    def event(self) -> Event:
-        title = self.title()
+    @property
+    def own_format(self) -> bool:
+        """Whether the page is in our own format (``article.event``, corpus/README.md)."""
+        return self.marks.get("article.event") is not None
+
+    def event(self, article: Article | None = None) -> Event:
+        """The page as an Event; ``article`` is what the libraries read in another site's
+        page (its main text, date and metadata)."""
+        title = self.title(article)
         if not title:
             if listing := self._listing_links():
                 raise NotAnEvent(f"listing page ({len(listing)} links), not an event", listing)
@@ -218,35 +377,96 @@ class _Page:
         if marked or (not sections and (listing := self._listing_links())):
             links = marked if marked else listing
             raise NotAnEvent(f"listing page ({len(links)} links), not an event", links)
-        intro = next((b for b in buckets if b.kind == "intro"), None)
-        summary = self.summary(intro)
-        if intro is not None:
-            rest = _tidy(intro.text().replace(summary, "", 1)) if summary else intro.text()
-            if _words(rest) >= 8:
-                sections = (Section("Introduction", "", rest), *sections)
+        impact = " ".join(b.text() for b in buckets if b.kind == "impact").strip()
+        if article is not None and article.blocks:
+            summary, sections, impact = self._narrative(article.blocks, title)
+        else:
+            intro = next((b for b in buckets if b.kind == "intro"), None)
+            summary = self.summary(intro)
+            if intro is not None:
+                rest = _tidy(intro.text().replace(summary, "", 1)) if summary else intro.text()
+                if _words(rest) >= 8:
+                    sections = (Section("Introduction", "", rest), *sections)
         if not sections and not summary:
             raise ParseError("no text: the page has a title but no narrative")
+        self.clock.check()
         slug = self._slug(title)
         return Event(
             slug=slug,
             url=self._canonical,
             title=title,
-            year=self.year(),
-            category=self.category(),
+            year=self.year(article),
+            category=self.category(article, title),
             summary=summary,
             sections=sections,
             figures=self.figures(buckets),
-            impact=" ".join(b.text() for b in buckets if b.kind == "impact").strip(),
+            impact=impact,
             related=self.related(buckets, slug),
+            lang=article.lang if article is not None else self.lang(),
         )
 
+    def _narrative(
+        self, blocks: tuple[Block, ...], title: str
+    ) -> tuple[str, tuple[Section, ...], str]:
+        """Summary, sections and impact from the main text's headings and paragraphs."""
+        folded = title.casefold()
+        # What comes before the page's own title is the site's, not the article's.
+        start = next((i + 1 for i, b in enumerate(blocks)
+                      if b.level and b.text.casefold() == folded), 0)
+        blocks = tuple(b for b in blocks[start:] if not (b.level and b.text.casefold() == folded))
+        kinds = [_heading_kind(b.text) if b.level else "" for b in blocks]
+        level = min(
+            (max(b.level, 2) for b, kind in zip(blocks, kinds, strict=True)
+             if b.level and kind == "section"),
+            default=2,
+        )
+        anchors = self._anchors()
+        parts: list[tuple[str, str, str, list[str]]] = [("intro", "", "", [])]
+        for block, kind in zip(blocks, kinds, strict=True):
+            if block.level and (kind != "section" or max(block.level, 2) <= level):
+                anchor = anchors.get(block.text.casefold()) or slugify(block.text)
+                parts.append((kind, block.text, anchor, []))
+            else:
+                parts[-1][3].append(block.text)
+        intro = parts[0][3]
+        summary = next((p for p in intro if _words(p) >= 8), "")
+        if not summary:
+            described = self._meta.get("description") or self._meta.get("og:description", "")
+            summary = _plain(described) or (intro[0] if intro else "")
+        sections = [
+            Section(heading, anchor, _tidy("\n".join(texts)))
+            for kind, heading, anchor, texts in parts[1:]
+            if kind == "section" and texts
+        ]
+        rest = _tidy("\n".join(p for p in intro if p != summary))
+        if _words(rest) >= 8:
+            sections.insert(0, Section("Introduction", "", rest))
+        impact = _tidy(" ".join(" ".join(t) for kind, _, _, t in parts if kind == "impact"))
+        return summary, tuple(sections), impact
+
+    def _anchors(self) -> dict[str, str]:
+        """Each heading's text (case-folded) and the anchor that links to it."""
+        anchors: dict[str, str] = {}
+        for heading in self.soup.find_all(_HEADINGS):
+            text = self._text_of(heading)
+            if text:
+                anchors.setdefault(text.casefold(), self._anchor(heading, text))
+        return anchors
+
+    def lang(self) -> str | None:
+        """The language the page declares on its ``html`` element."""
+        html = self.marks.get("html")
+        return normalize_lang(html.get("lang")) if html is not None else None
+
     def _slug(self, title: str) -> str:
-        article = self.soup.find("article", attrs={"data-slug": True})
+        article = self.marks.get("article[data-slug]")
         if article is not None and slugify(article["data-slug"]):
             return slugify(article["data-slug"])
         return slug_from_url(self._canonical) or slugify(title)
 
-    def title(self) -> str:
+    def title(self, article: Article | None = None) -> str:
+        if article is not None:
+            return self._declared_title(article)
         if self.h1 is not None and (text := self._text_of(self.h1)):
             return text
         og = self._meta.get("og:title", "")
@@ -254,14 +474,44 @@ class _Page:
             return _strip_site_name(_plain(og))
         return _strip_site_name(_plain(self._head_title))
 
-    def year(self) -> int | None:
-        tag = self.soup.find("time", class_="event-year") or self._near_title("time")
+    def _declared_title(self, article: Article) -> str:
+        """Another site's headline: the ``h1`` that agrees with the title the page declares
+        (og:title, JSON-LD headline or ``<title>``), else that declared title.
+
+        An ``h1`` that shares no words with it is the site's name or a section's (a logo,
+        "Health Center"), not the article's.
+        """
+        declared = [t for t in (_plain(self._meta.get("og:title", "")), article.headline,
+                                _plain(self._head_title)) if t]
+        h1s = [h for h in self.soup.find_all("h1", limit=5) if self._text_of(h)]
+        if not declared:
+            return self._text_of(h1s[0]) if h1s else ""
+        key = _content_words(_strip_site_segment(declared[0]))
+        for h1 in h1s:
+            words = _content_words(self._text_of(h1))
+            if words and len(words & key) >= 0.5 * min(len(words), len(key)):
+                self.h1 = h1
+                return self._text_of(h1)
+        headline = _strip_site_segment(declared[0])
+        if len(headline.split()) == 1 and h1s:
+            # One word is a site's name, not a headline: the page's own h1 says more.
+            return self._text_of(h1s[0])
+        return headline
+
+    def year(self, article: Article | None = None) -> int | None:
+        tag = self.marks.get("time.event-year") or self._near_title("time")
         if tag is not None and (found := _time_year(tag)):
+            return found
+        if article is not None and (found := self._year_label()[0]):
             return found
         for name in _DATE_META:
             if found := _year_in(self._meta.get(name, "")):
                 return found
-        for element in self._title_neighbours():
+        if article is not None and article.date_year:
+            return article.date_year
+        # Any year in the text beside the title: in our format's pages (not another site's,
+        # where that text is as often a copyright line or a kicker).
+        for element in self._title_neighbours() if article is None else ():
             if found := _year_in(element.get_text(" ")):
                 return found
         if self.h1 is not None and (found := _year_in(self._text_of(self.h1))):
@@ -272,8 +522,25 @@ class _Page:
             return _time_year(first)
         return None
 
-    def category(self) -> str | None:
-        meta = self.soup.find(class_="event-meta")
+    def category(self, article: Article | None = None, title: str = "") -> str | None:
+        """The page's category: our own label, a label beside the date or title, the
+        article's section in its metadata, or the last step of its breadcrumb trail."""
+        found = self._category_label()
+        if article is None:
+            return found or _plain(self._meta.get("article:section", "")) or None
+        if found:
+            return found
+        label = self._year_label()[1]
+        section = article.section or _plain(self._meta.get("article:section", ""))
+        crumbs = [c for c in article.breadcrumb if c.casefold() not in (
+            title.casefold(), "home", "start", "startseite", "accueil", "inicio")]
+        for candidate in (label, section, crumbs[-1] if crumbs else None):
+            if candidate and len(candidate) <= 40 and not re.search(r"\d", candidate):
+                return candidate
+        return None
+
+    def _category_label(self) -> str | None:
+        meta = self.marks.get(".event-meta")
         tag = meta.find(class_="event-category") if meta is not None else None
         if tag is None:
             tag = self._near_title(
@@ -284,11 +551,28 @@ class _Page:
             text = _tidy(tag.get_text(" "))
             if text and len(text) <= 40 and not re.search(r"\d", text):
                 return text
-        section = self._meta.get("article:section", "")
-        return _plain(section) or None
+        return None
+
+    def _year_label(self) -> tuple[int | None, str | None]:
+        """A year shown beside the title, and the label beside it (``2025`` + ``Milestone``,
+        read as ``2025Milestone`` once flattened), if there is one."""
+        for element in self._title_neighbours():
+            for tag in (element, *element.find_all(True)):
+                match = _YEAR_LABEL.match(self._text_of(tag))
+                if match is None:
+                    continue
+                label = match.group(2)
+                if not label:
+                    for sibling in (tag.find_next_sibling(), tag.find_previous_sibling()):
+                        text = self._text_of(sibling) if sibling is not None else ""
+                        if _LABEL.match(text):
+                            label = text
+                            break
+                return int(match.group(1)), label
+        return None, None
 
     def summary(self, intro: _Bucket | None) -> str:
-        tag = self.soup.find(class_="event-summary")
+        tag = self.marks.get(".event-summary")
         if tag is not None:
             return self._text_of(tag)
         paragraphs = [self._text_of(t) for t in intro.tags if t.name == "p"] if intro else []
@@ -300,7 +584,7 @@ class _Page:
         return _plain(described) or (paragraphs[0] if paragraphs else "")
 
     def figures(self, buckets: list[_Bucket]) -> tuple[str, ...]:
-        names: list[str] = [self._text_of(t) for t in self.soup.find_all(class_="figure")]
+        names: list[str] = [self._text_of(t) for t in self.marks[".figure"]]
         if not names:
             for bucket in buckets:
                 if bucket.kind == "figures":
@@ -343,12 +627,12 @@ class _Page:
         current = _Bucket("intro")
         buckets = [current]
         skip: set[int] = set()
-        for tag in (self.h1, self.soup.find(class_="event-summary"),
-                    self.soup.find(class_="event-meta")):
+        for tag in (self.h1, self.marks.get(".event-summary"), self.marks.get(".event-meta")):
             if tag is not None:
                 skip.update(id(s) for s in tag.find_all(string=True))
         started = self.h1 is None or self.h1.find_parent() is None or not self._in_root(self.h1)
         for node in self.root.descendants:
+            self.clock.tick()
             if isinstance(node, Tag):
                 if node is self.h1:
                     started = True
@@ -384,7 +668,7 @@ class _Page:
     # -- listings -----------------------------------------------------------------------
 
     def _marked_listing(self) -> tuple[str, ...]:
-        marker = self.soup.find(attrs={"data-page": "listing"})
+        marker = self.marks.get("[data-page=listing]")
         return self._links(self.soup) if marker is not None else ()
 
     def _listing_links(self) -> tuple[str, ...]:
@@ -434,13 +718,16 @@ class _Page:
         return _tidy(tag.get_text())
 
 
-def _is_junk(tag: Tag) -> bool:
-    attrs = tag.attrs
-    if not attrs:
-        return False
+def _is_chrome(element) -> bool:
+    """Whether an lxml element is page chrome (the same rule as the tree builder's)."""
+    return element.tag in _JUNK_TAG_SET or bool(element.attrib and _is_junk_attrs(element.attrib))
+
+
+def _is_junk_attrs(attrs) -> bool:
+    """Whether an element with these attributes (as lxml gives them) is page chrome."""
     classes = attrs.get("class")
     return bool(
-        (classes and not _JUNK_CLASSES.isdisjoint(classes))
+        (classes and not _JUNK_CLASSES.isdisjoint(classes.split()))
         or attrs.get("id") in _JUNK_IDS
         or attrs.get("role") in _JUNK_ROLES
         or attrs.get("aria-hidden") == "true"
@@ -452,17 +739,58 @@ def _matches(tag: Tag, match) -> bool:
     return match(tag) if callable(match) else tag.name == match
 
 
-def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
+def _landmarks(soup: BeautifulSoup, clock: _Clock) -> dict:
+    """The first element of each kind the parser looks for, found in one pass over the tree
+    (a ``find`` per kind would walk the whole tree once for each kind that is absent)."""
+    marks: dict = {"meta": [], ".figure": []}
+    for tag in soup.find_all(True):
+        clock.tick()
+        name = tag.name
+        attrs = tag.attrs
+        if name in _NAMED_LANDMARKS and name not in marks:
+            marks[name] = tag
+        if name == "meta":
+            marks["meta"].append(tag)
+        if not attrs:
+            continue
+        classes = attrs.get("class") or ()
+        keys = []
+        if name == "article":
+            if "event" in classes:
+                keys.append("article.event")
+            if attrs.get("data-slug") is not None:
+                keys.append("article[data-slug]")
+        elif name == "time" and "event-year" in classes:
+            keys.append("time.event-year")
+        elif name == "link" and "canonical" in (attrs.get("rel") or ()) and attrs.get("href"):
+            keys.append("link[rel=canonical]")
+        if "event-meta" in classes:
+            keys.append(".event-meta")
+        if "event-summary" in classes:
+            keys.append(".event-summary")
+        if "figure" in classes:
+            marks[".figure"].append(tag)
+        if attrs.get("role") == "main":
+            keys.append("[role=main]")
+        if attrs.get("data-page") == "listing":
+            keys.append("[data-page=listing]")
+        if attrs.get("id") in ("content", "mw-content-text"):
+            keys.append("#" + attrs["id"])
+        for key in keys:
+            marks.setdefault(key, tag)
+    return marks
+
+
+def _meta_tags(tags: list[Tag]) -> dict[str, str]:
     meta: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
+    for tag in tags:
         key = (tag.get("property") or tag.get("name") or tag.get("itemprop") or "").lower()
         if key and tag.get("content") and key not in meta:
             meta[key] = tag["content"]
     return meta
 
 
-def _canonical(soup: BeautifulSoup, url: str) -> str:
-    link = soup.find("link", rel="canonical", href=True)
+def _canonical(link: Tag | None, url: str) -> str:
     if link is not None:
         canonical = urljoin(url, link["href"])
         if urlsplit(canonical).scheme in ("http", "https", "file"):
@@ -527,6 +855,23 @@ def _related_title(a: Tag, card: Tag, text_of) -> str:
     # A link that reads "2023 Model Mistral 7B" or "Mistral 7B (2023)": drop year and kind.
     text = re.sub(r"\(\s*\d{4}\s*\)|^\s*\d{4}\b\s*", "", text).strip(" -–—·|,")
     return text
+
+
+def _strip_site_segment(title: str) -> str:
+    """``Headline - Site`` or ``Site | Headline`` -> ``Headline``: a short segment (up to
+    three words) at the end, else at the start, is the site's name. Colons are left alone:
+    they are part of many headlines."""
+    parts = [p.strip() for p in _SITE_SEPARATORS.split(title)]
+    if len(parts) > 1:
+        for site, rest in ((parts[-1], parts[:-1]), (parts[0], parts[1:])):
+            headline = " - ".join(p for p in rest if p)
+            if len(site.split()) <= 3 and headline:
+                return headline
+    return title.strip()
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.casefold()) if len(w) >= 4 or w.isdigit()}
 
 
 def _strip_site_name(title: str) -> str:

@@ -5,16 +5,26 @@
     results = index.search("Mistral efficiency", year=(2020, 2025))
 """
 
-from search.errors import IndexLocked, IndexNotFound, IndexOutdated, QueryError, SearchError
+from search.errors import (
+    IndexCorrupt,
+    IndexLocked,
+    IndexNotFound,
+    IndexOutdated,
+    IndexWriteError,
+    QueryError,
+    SearchError,
+)
 from search.index import EventIndex, create_index, default_index_dir, open_index
 from search.results import Hit, SearchResults, SectionHit, UpdateReport
 
 __all__ = [
     "EventIndex",
     "Hit",
+    "IndexCorrupt",
     "IndexLocked",
     "IndexNotFound",
     "IndexOutdated",
+    "IndexWriteError",
     "QueryError",
     "SearchError",
     "SearchResults",

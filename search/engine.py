@@ -24,6 +24,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 #: How many postings the cache keeps across all terms (8 bytes each, ~32 MB).
@@ -217,7 +218,7 @@ def _decode_deltas(values, format_) -> list[list[int]]:
         if len(lists) != len(values) or set(map(type, lists)) - {list}:
             raise ValueError("not one list per value")
         return list(lists)
-    except Exception:  # the format is not what this expects: Whoosh's way, one by one
+    except (ValueError, pickle.UnpicklingError):  # not the layout this expects: Whoosh's way
         found = []
         for value in values:
             positions = format_.decode_positions(value)
@@ -230,7 +231,7 @@ def _leaf_matcher(leaf, field: str, btext: bytes):
     (the caller masks them), or None when the segment does not have the term."""
     try:
         matcher = leaf.postings(field, btext)
-    except Exception:  # Whoosh raises TermNotFound, or KeyError for an unknown field
+    except TermNotFound:
         return None
     return matcher.child if isinstance(matcher, FilterMatcher) else matcher
 

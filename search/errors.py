@@ -10,8 +10,8 @@ class SearchError(Exception):
 class IndexNotFound(SearchError):
     """No index at the given path."""
 
-    def __init__(self, path) -> None:
-        super().__init__(f"no index at {path}: build one with `eventsearch index`")
+    def __init__(self, path, message: str | None = None) -> None:
+        super().__init__(message or f"no index at {path}: build one with `eventsearch index`")
         self.path = path
 
 
@@ -32,3 +32,20 @@ class IndexLocked(SearchError):
 
 class QueryError(SearchError, ValueError):
     """A search parameter is out of range (the query text itself never is an error)."""
+
+
+class IndexCorrupt(SearchError):
+    """A file of the index is missing, truncated or unreadable: the index must be rebuilt
+    (``eventsearch index --rebuild``); nothing is read from it meanwhile."""
+
+    def __init__(self, detail: str, path=None) -> None:
+        where = f"the index at {path}" if path is not None else "the index"
+        super().__init__(f"{where} is damaged ({detail}): rebuild it with "
+                         "`eventsearch index --rebuild`")
+        self.detail = detail
+        self.path = path
+
+
+class IndexWriteError(SearchError):
+    """The index could not be written (a full disk, no permission); the last commit is
+    left as it was."""

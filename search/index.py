@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
+import struct
 import threading
 import time
+import uuid
+import weakref
 from bisect import bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,17 +23,25 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
-from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.support.levenshtein import distance as edit_distance
-from whoosh.writing import CLEAR, MERGE_SMALL
+from whoosh.writing import CLEAR
 
 from ingest import Event
 from search import query as q
 from search.analysis import fold, query_terms, stem, term_of
+from search.codec import EventCodec
 from search.engine import PostingCache, Scorer, Statistics, segments
-from search.errors import IndexLocked, IndexNotFound, IndexOutdated, QueryError
+from search.errors import (
+    IndexCorrupt,
+    IndexLocked,
+    IndexNotFound,
+    IndexOutdated,
+    IndexWriteError,
+)
 from search.highlight import best_passage, idf, mark_terms, score_sections
+from search.merging import merge_policy
+from search.params import MAX_PAGE, MAX_PER_PAGE, check_count, check_sort, year_range
 from search.results import (
     EventRef,
     FacetCount,
@@ -61,9 +74,6 @@ WRITE_LOCK_TIMEOUT = 10.0
 #: in MB). A full build of 10,000 events fits (the process peaks at about 1.2 GB);
 #: with 256 it spilled, and took 109 s instead of 71 (docs/performance.md).
 WRITER_POOL_MB = 1024
-SORTS = ("relevance", "year", "-year")
-MAX_PER_PAGE = 100
-MAX_PAGE = 1000
 FIGURE_FACETS = 20
 #: Stored fields of this many recently shown documents are kept (a few KB each).
 CACHED_DOCUMENTS = 2000
@@ -100,44 +110,92 @@ def default_index_dir() -> Path:
 
 
 def create_index(path: str | os.PathLike) -> EventIndex:
-    """Create an empty index at ``path`` (a folder, created if needed), replacing any there."""
+    """Create an empty index at ``path`` (a folder, created if needed), replacing any there.
+
+    :raises IndexWriteError: the folder cannot be made or written (a file is in the way,
+        no permission, a full disk).
+    """
     folder = Path(path)
-    folder.mkdir(parents=True, exist_ok=True)
-    ix = _storage(folder).create_index(make_schema(), indexname=INDEX_NAME)
-    _write_meta(folder)
-    return EventIndex(folder, ix)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        ix = _storage(folder).create_index(make_schema(), indexname=INDEX_NAME)
+        meta = _write_meta(folder)
+    except FileExistsError:
+        raise IndexWriteError(f"cannot make an index at {folder}: a file is in the way, "
+                              "not a folder") from None
+    except OSError as exc:
+        raise IndexWriteError(f"cannot make an index at {folder}: "
+                              f"{exc.strerror or exc}") from None
+    return EventIndex(folder, ix, meta)
 
 
 def open_index(path: str | os.PathLike) -> EventIndex:
-    """Open the index at ``path``.
+    """Open the index at ``path``, and check that the files of its last commit are whole.
 
     :raises IndexNotFound: there is no index there.
     :raises IndexOutdated: the index was built with another schema version.
+    :raises IndexCorrupt: a file of the index is missing, truncated or unreadable.
     """
     folder = Path(path)
-    if not folder.is_dir() or not whoosh_index.exists_in(str(folder), indexname=INDEX_NAME):
+    if folder.exists() and not folder.is_dir():
+        raise IndexNotFound(folder, f"{folder} is a file, not an index folder")
+    if not folder.is_dir():
         raise IndexNotFound(folder)
-    found = _read_meta(folder).get("schema_version")
-    if found != SCHEMA_VERSION:
-        raise IndexOutdated(folder, found, SCHEMA_VERSION)
-    return EventIndex(folder, _storage(folder).open_index(INDEX_NAME))
+    meta = _read_meta(folder)
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        with _reading(folder):
+            _storage(folder).open_index(INDEX_NAME)  # no index at all: IndexNotFound
+        raise IndexOutdated(folder, meta.get("schema_version"), SCHEMA_VERSION)
+    with _reading(folder):
+        ix = _storage(folder).open_index(INDEX_NAME)
+    index = EventIndex(folder, ix, meta)
+    index._searcher()
+    return index
 
 
 def _storage(folder: Path) -> FileStorage:
     return FileStorage(str(folder))
 
 
-def _write_meta(folder: Path) -> None:
+def _write_meta(folder: Path) -> dict:
+    """Record the schema version and a new identity for the index made in ``folder``."""
+    meta = {"schema_version": SCHEMA_VERSION, "index_id": uuid.uuid4().hex}
     tmp = folder / f".{META_FILE}.tmp"
-    tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
+    tmp.write_text(json.dumps(meta))
     os.replace(tmp, folder / META_FILE)
+    return meta
 
 
 def _read_meta(folder: Path) -> dict:
     try:
-        return json.loads((folder / META_FILE).read_text())
+        found = json.loads((folder / META_FILE).read_text())
     except (OSError, ValueError):
         return {}
+    return found if isinstance(found, dict) else {}
+
+
+#: What Whoosh raises on a table of contents it cannot read (tests/test_index_safety.py
+#: damages one in each of these ways).
+_UNREADABLE = (whoosh_index.IndexError, pickle.UnpicklingError, EOFError, struct.error,
+               TypeError, ValueError)
+
+
+@contextmanager
+def _reading(folder: Path):
+    """Turn what Whoosh raises on a missing or damaged index into our errors."""
+    try:
+        yield
+    except IndexCorrupt as exc:
+        raise IndexCorrupt(exc.detail, folder) from None
+    except whoosh_index.EmptyIndexError:
+        raise IndexNotFound(folder) from None
+    except FileNotFoundError as exc:
+        if not folder.is_dir():
+            raise IndexNotFound(folder) from None
+        missing = Path(exc.filename).name if exc.filename else "a file"
+        raise IndexCorrupt(f"{missing} is missing", folder) from None
+    except _UNREADABLE as exc:
+        raise IndexCorrupt(f"its table of contents cannot be read: {exc}", folder) from None
 
 
 # -- the per-version table of facet values -------------------------------------------------
@@ -284,9 +342,12 @@ class _Compiler:
         if node is None:
             return None
         if isinstance(node, q.Word):
-            if node.implicit_year and not self.years_as_words and top:
-                self.year_filters.append(q.YearRange(*node.implicit_year))
-                return None
+            if node.implicit_year and not self.years_as_words:
+                if top:  # among the words of the query: a filter
+                    self.year_filters.append(q.YearRange(*node.implicit_year))
+                    return None
+                # Inside OR or after -, a condition on the year like any other.
+                return wq.NumericRange("year", *node.implicit_year)
             return self.word(node)
         if isinstance(node, q.Phrase):
             return self.phrase(query_terms(node.text), node.field)
@@ -411,17 +472,27 @@ class EventIndex:
     it before every search, so a commit by any process shows on the next search.
     """
 
-    def __init__(self, path: Path, ix) -> None:
+    #: Which segments a commit merges (search/merging.py): a Whoosh ``mergetype``.
+    merge_policy = staticmethod(merge_policy)
+
+    def __init__(self, path: Path, ix, meta: dict) -> None:
         self.path = path
         self._ix = ix
+        self._identity = meta.get("index_id", "")
+        self._meta_key = _meta_key(path)
         self._local = threading.local()
-        self._tables: dict[int, _Table] = {}
+        self._tables: dict[tuple, _Table] = {}
         self._tables_lock = threading.Lock()
         self._postings = PostingCache()
         self._open: dict = {}  # every thread's current searcher
         self._documents: OrderedDict[tuple[str, int], dict] = OrderedDict()
         self._documents_lock = threading.Lock()
         self._words = WordCounts(path)
+        # Segment files are separate files (compound=False): close them when the index is
+        # collected, or at exit at the latest (a finalizer, unlike __del__, runs before the
+        # interpreter takes its modules apart).
+        self._finalizer = weakref.finalize(self, _close_searchers, self._open,
+                                           self._tables_lock)
 
     def __repr__(self) -> str:
         return f"<EventIndex {self.path}>"
@@ -429,13 +500,23 @@ class EventIndex:
     # -- reading ---------------------------------------------------------------------
 
     def _searcher(self):
+        """This thread's searcher of the latest commit (a new one after each commit).
+
+        :raises IndexCorrupt: a file of the latest commit is missing or damaged.
+        :raises IndexNotFound: the index folder is gone.
+        :raises IndexOutdated: the folder now holds an index of another schema version.
+        """
+        identity = self._check_identity()
         old = getattr(self._local, "searcher", None)
-        if old is not None and old.reader().generation() == self._ix.latest_generation():
-            return old
-        # Not Searcher.refresh(): it closes only one of the old segment readers (it keys
-        # them by generation, which they all share) and leaves the rest open.
-        searcher = self._ix.searcher(weighting=RANKING)
+        with _reading(self.path):
+            if (old is not None and self._local.identity == identity
+                    and old.reader().generation() == self._ix.latest_generation()):
+                return old
+            # Not Searcher.refresh(): it closes only one of the old segment readers (it
+            # keys them by generation, which they all share) and leaves the rest open.
+            searcher = self._ix.searcher(weighting=RANKING)
         self._local.searcher = searcher
+        self._local.identity = identity
         with self._tables_lock:
             self._open[threading.current_thread()] = searcher
             # Searchers of threads that have ended are closed here: nobody else will.
@@ -446,43 +527,73 @@ class EventIndex:
                 stale.close()
         return searcher
 
+    def _check_identity(self) -> str:
+        """The identity of the index in the folder, reopened if it is not the one this
+        object opened (the folder was deleted and the index made anew: its generations
+        start again at 1, so they alone would not tell)."""
+        key = _meta_key(self.path)
+        if key == self._meta_key:
+            return self._identity
+        meta = _read_meta(self.path)
+        if not meta:
+            raise IndexNotFound(self.path)
+        with self._tables_lock:
+            if meta.get("index_id", "") != self._identity:
+                if meta.get("schema_version") != SCHEMA_VERSION:
+                    raise IndexOutdated(self.path, meta.get("schema_version"),
+                                        SCHEMA_VERSION)
+                with _reading(self.path):
+                    self._ix = _storage(self.path).open_index(INDEX_NAME)
+                log.info("the index at %s was made anew: reopened it", self.path)
+                self._tables = {}
+                self._postings = PostingCache()
+                self._words = WordCounts(self.path)
+                with self._documents_lock:
+                    self._documents.clear()
+                self._identity = meta.get("index_id", "")
+            self._meta_key = key
+        return self._identity
+
     def _table(self, searcher) -> _Table:
-        generation = searcher.reader().generation()
-        table = self._tables.get(generation)
+        reader = searcher.reader()
+        live = {s for _, _, s in segments(reader)}
+        # A generation number is not enough: an index made anew starts again at 1.
+        key = (reader.generation(), tuple(sorted(live)))
+        table = self._tables.get(key)
         if table is None:
             with self._tables_lock:
-                table = self._tables.get(generation)
+                table = self._tables.get(key)
                 if table is None:
-                    table = _Table.build(searcher.reader(), self._words)
-                    self._tables = {generation: table}
-                    live = {s for _, _, s in segments(searcher.reader())}
+                    with _reading(self.path):
+                        table = _Table.build(reader, self._words)
+                    self._tables = {key: table}
                     self._postings.forget(live)
                     self._words.forget(live)
                     with self._documents_lock:
-                        for key in [k for k in self._documents if k[0] not in live]:
-                            del self._documents[key]
+                        for stale in [k for k in self._documents if k[0] not in live]:
+                            del self._documents[stale]
         return table
 
     @property
     def version(self) -> int:
-        """A number that changes whenever the index is committed (for caches and ETags)."""
-        return self._ix.latest_generation()
+        """The generation of the last commit: it grows with every commit."""
+        with _reading(self.path):
+            return self._ix.latest_generation()
+
+    @property
+    def revision(self) -> str:
+        """A name for the index's current content, for caches and ETags: it changes with
+        every commit, and when the index is made anew (whose generations start again)."""
+        identity = self._check_identity()
+        return f"{identity[:12]}-{self.version}"
 
     def close(self) -> None:
         """Close the files this index has open, for every thread (when done with it: a
         thread that searches again opens them again)."""
+        _close_searchers(self._open, self._tables_lock)
         with self._tables_lock:
-            searchers, self._open = list(self._open.values()), {}
             self._tables = {}
             self._local = threading.local()
-        for searcher in searchers:
-            searcher.close()
-
-    def __del__(self) -> None:
-        # Segment files are separate files (compound=False): close them, rather than leave
-        # them to the garbage collector.
-        if getattr(self, "_open", None):
-            self.close()
 
     def __len__(self) -> int:
         return self._searcher().doc_count()
@@ -517,12 +628,9 @@ class EventIndex:
         """
         started = time.perf_counter()
         filters = _filters(year, category, figure)
-        if sort not in SORTS:
-            raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-        if not isinstance(page, int) or not 1 <= page <= MAX_PAGE:
-            raise QueryError(f"page must be a whole number from 1 to {MAX_PAGE}")
-        if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
-            raise QueryError(f"per_page must be a whole number from 1 to {MAX_PER_PAGE}")
+        check_sort(sort)
+        check_count("page", page, 1, MAX_PAGE)
+        check_count("per_page", per_page, 1, MAX_PER_PAGE)
         parsed = q.parse_query(query if isinstance(query, str) else "")
         searcher = self._searcher()
         table = self._table(searcher)
@@ -703,7 +811,7 @@ class EventIndex:
             events=len(table.rows),
             schema_version=SCHEMA_VERSION,
             generation=searcher.reader().generation(),
-            segments=len(self._ix._segments()),
+            segments=len(segments(searcher.reader())),
             size_bytes=sum(p.stat().st_size for p in files),
             last_modified=max((p.stat().st_mtime for p in files), default=0.0),
             first_year=min(years, default=None),
@@ -752,16 +860,22 @@ class EventIndex:
                 for event in events if progress else ():
                     progress(event)
                 return _report(counts, skipped, started, notes)
+        self._check_identity()
         try:
             # compound=False: a reader of a compound segment file holds its parts in memory
             # (about 200 MB at 10,000 events); separate files are read where they lie.
-            writer = self._ix.writer(timeout=lock_timeout, limitmb=WRITER_POOL_MB,
-                                     compound=False)
+            with _reading(self.path):
+                writer = self._ix.writer(timeout=lock_timeout, limitmb=WRITER_POOL_MB,
+                                         compound=False, codec=EventCodec())
         except LockError:
             raise IndexLocked(
                 f"the index at {self.path} is being written by another process; "
                 f"gave up after waiting {lock_timeout:g} s"
             ) from None
+        except OSError as exc:  # no permission to take the lock, a read-only disk
+            raise IndexWriteError(f"cannot write the index at {self.path}: "
+                                  f"{exc.strerror or exc}") from None
+        committed = False
         try:
             # Planned again under the lock: another writer may have committed meanwhile.
             actions, counts, notes = self._plan(events, keep, delete_missing, delete,
@@ -778,10 +892,15 @@ class EventIndex:
             if rebuild:
                 writer.commit(mergetype=CLEAR)
             else:
-                writer.commit(mergetype=_merge_tiny_segments)
-        except BaseException:
-            writer.cancel()
-            raise
+                writer.commit(mergetype=self.merge_policy)
+            committed = True
+        except OSError as exc:  # a full disk, most often: nothing of this update is committed
+            raise IndexWriteError(f"could not write the index at {self.path}: "
+                                  f"{exc.strerror or exc}; it is left as it was at its "
+                                  "last commit") from None
+        finally:
+            if not committed:
+                _abandon(writer)
         self._save_word_counts()
         return _report(counts, skipped, started, notes)
 
@@ -833,24 +952,34 @@ class EventIndex:
         return actions, counts, notes
 
 
-def _merge_tiny_segments(writer, found_segments: list) -> list:
-    """Whoosh's merge policy, after folding every tiny segment (1% of the index's events
-    or fewer; at least 10, at most 100) into the one being written.
+def _abandon(writer) -> None:
+    """Cancel a writer, even on a full disk: Whoosh's ``cancel()`` first closes the segment
+    it was writing, which writes again and fails; its temporary files and its lock must go
+    all the same (the partly written segment files are deleted by the next commit)."""
+    try:
+        writer.cancel()
+    except OSError as exc:
+        log.warning("cancelling the write: %s", exc.strerror or str(exc))
+        writer.temp_storage().destroy()
+        if writer.writelock:
+            writer.writelock.release()
 
-    Each edit of a page writes a segment of its own, and Whoosh merges small segments only
-    once there are five of them: until then each query pays for every segment. Folding
-    the tiny ones in at once costs little, as they hold few events.
-    """
-    total = sum(segment.doc_count_all() for segment in found_segments)
-    limit = min(100, max(10, total // 100))
-    tiny = [s for s in found_segments if s.doc_count_all() <= limit]
-    if len(found_segments) < 2 or not tiny:
-        return MERGE_SMALL(writer, found_segments)
-    for segment in tiny:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        writer.add_reader(reader)
-        reader.close()
-    return MERGE_SMALL(writer, [s for s in found_segments if s not in tiny])
+
+def _meta_key(folder: Path) -> tuple[int, int, int] | None:
+    """What changes when the index's meta file is written anew (it is replaced whole)."""
+    try:
+        found = os.stat(folder / META_FILE)
+    except FileNotFoundError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size
+
+
+def _close_searchers(open_searchers: dict, lock: threading.Lock) -> None:
+    with lock:
+        searchers = list(open_searchers.values())
+        open_searchers.clear()
+    for searcher in searchers:
+        searcher.close()
 
 
 def _report(counts: Counter, skipped: int, started: float, notes: list[str]) -> UpdateReport:
@@ -871,18 +1000,7 @@ def _report(counts: Counter, skipped: int, started: float, notes: list[str]) -> 
 def _filters(year, category, figure) -> list:
     filters: list = []
     if year is not None:
-        if isinstance(year, bool):
-            raise QueryError("year must be a year or a (start, end) pair")
-        if isinstance(year, int):
-            filters.append(q.YearRange(year, year))
-        elif isinstance(year, (tuple, list)) and len(year) == 2 and all(
-                y is None or (isinstance(y, int) and not isinstance(y, bool)) for y in year):
-            start, end = year
-            if start is not None and end is not None and start > end:
-                start, end = end, start
-            filters.append(q.YearRange(start, end))
-        else:
-            raise QueryError("year must be a year or a (start, end) pair")
+        filters.append(q.YearRange(*year_range(year)))
     if category:
         filters.append(q.Category(str(category)))
     if figure:

@@ -13,8 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-#: Longer queries are cut here: nobody types more, and it bounds the work per query.
-MAX_QUERY_CHARS = 1000
+from search.params import MAX_QUERY_CHARS, parse_years
+
 MAX_CLAUSES = 80
 
 FIELD_ALIASES = {
@@ -23,8 +23,6 @@ FIELD_ALIASES = {
     "kind": "category", "year": "year", "date": "year", "when": "year",
     "summary": "summary", "body": "body", "text": "body", "impact": "impact",
 }
-
-YEAR_MIN, YEAR_MAX = 1000, 2999
 
 
 @dataclass(frozen=True)
@@ -292,43 +290,6 @@ def _word(value: str, field: str | None) -> Node | None:
         return None
     years = parse_years(value, bare=True) if field is None else None
     return Word(value, field, implicit_year=years)
-
-
-_RANGE = re.compile(r"^(\d{4})?\s*(?:\.\.|-|–|to)\s*(\d{4})?$")
-_COMPARE = re.compile(r"^(>=|<=|>|<|=)?\s*(\d{4})$")
-_DECADE = re.compile(r"^(\d{3})0'?s$")
-
-
-def parse_years(value: str, *, bare: bool = False) -> tuple[int | None, int | None] | None:
-    """``2023``, ``2020..2024``, ``>=2020``, ``1980s`` as an inclusive (start, end) pair.
-
-    With ``bare`` (a word among plain words) only a year or a decade counts.
-    """
-    value = value.strip().lower()
-    if decade := _DECADE.match(value):
-        start = int(decade.group(1)) * 10
-        return (start, start + 9) if YEAR_MIN <= start <= YEAR_MAX else None
-    if bare:
-        if re.fullmatch(r"\d{4}", value) and YEAR_MIN <= int(value) <= YEAR_MAX:
-            return int(value), int(value)
-        return None
-    if compare := _COMPARE.match(value):
-        op, year = compare.group(1) or "=", int(compare.group(2))
-        if not YEAR_MIN <= year <= YEAR_MAX:
-            return None
-        return {
-            "=": (year, year), ">=": (year, None), ">": (year + 1, None),
-            "<=": (None, year), "<": (None, year - 1),
-        }[op]
-    if span := _RANGE.match(value):
-        start = int(span.group(1)) if span.group(1) else None
-        end = int(span.group(2)) if span.group(2) else None
-        if start is None and end is None:
-            return None
-        if start is not None and end is not None and start > end:
-            start, end = end, start
-        return start, end
-    return None
 
 
 def parse_query(text: str) -> ParsedQuery:

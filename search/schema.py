@@ -11,7 +11,7 @@ from search.highlight import section_terms
 
 #: Bumped whenever the schema or the analysis changes; an index of another version is
 #: rebuilt (``eventsearch index``) or refused (``open_index``), never read wrongly.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: The searched text fields and their weights, chosen on tests/relevance (docs/relevance.md).
 FIELD_BOOSTS = {
@@ -44,6 +44,7 @@ def make_schema() -> Schema:
         sections=STORED(),
         related=STORED(),
         content_hash=STORED(),
+        lang=STORED(),
         # What facets and suggestions read for every document, without stored fields.
         facet_row=COLUMN(columns.PickleColumn(columns.VarBytesColumn())),
     )
@@ -72,6 +73,7 @@ def to_document(event: Event) -> dict:
                           for s in event.sections),
         "related": tuple((r.title, r.url, r.slug, r.year) for r in event.related),
         "content_hash": event.content_hash,
+        "lang": event.lang or "",
         "facet_row": (event.slug, event.title, event.year, event.category,
                       tuple(event.figures), event.content_hash),
     }
@@ -93,6 +95,7 @@ def from_stored(stored: dict) -> Event:
         figures=tuple(n for n in stored.get("figures", "").split(",") if n),
         impact=stored["impact"],
         related=tuple(RelatedLink(*r) for r in stored["related"]),
+        lang=stored.get("lang") or None,
         content_hash=stored["content_hash"],
     )
 

@@ -159,12 +159,13 @@ def urlset(base: str, *paths: str) -> bytes:
 
 
 def write_site(root, base: str) -> None:
-    """A home page linking two events; the others are found through an event page's links,
-    robots.txt's sitemap index (a gzipped and a plain sitemap) and /sitemap.xml."""
+    """A home page (a title and links, no narrative) linking two events; the others are
+    found through an event page's links, robots.txt's sitemap index (a gzipped and a plain
+    sitemap) and /sitemap.xml."""
     (root / "maps").mkdir()
     (root / "home.html").write_text(
-        '<html><body><h1>Home</h1><ul><li><a href="/e1.html">One</a></li>'
-        '<li><a href="/e2.html">Two</a></li></ul></body></html>')
+        '<html><head><title>Home</title></head><body><nav><a href="/e1.html">One</a> '
+        '<a href="/e2.html">Two</a></nav></body></html>')
     (root / "e1.html").write_text(event_page("Event One"))
     (root / "e2.html").write_text(event_page("Event Two", "/e7.html", "http://elsewhere.invalid/"))
     for number in range(3, 8):

@@ -108,6 +108,9 @@ def test_show_and_stats(built):
 @pytest.mark.parametrize("args", [
     ["search", "x", "--year", "abc"], ["search", "x", "--page", "0"],
     ["search", "x", "--sort", "best"], ["search", "x", "--limit", "500"],
+    # The API answers 400 to these: the CLI used to read them as 2020 or 1234.
+    ["search", "x", "--year", "20202024"], ["search", "x", "--year", "2020 2024"],
+    ["search", "x", "--year", "12345"], ["search", "x", "--year", "\u00b2"],
 ])
 def test_bad_options_are_one_line_errors(built, args):
     folder, _ = built

@@ -274,3 +274,14 @@ def test_recrawl_from_an_unchanged_event_page_follows_its_related_links_again():
                                            known=first.pages))
     assert again.events == () and sorted(n.slug for n in again.unchanged) == slugs
     assert {hit.status for hit in server.hits if hit.path != "/robots.txt"} == {304}
+
+
+def test_a_start_page_that_cannot_be_had_ends_the_crawl():
+    routes = {"/busy.html": Route(503, {"Content-Type": "text/plain"}, b"busy")}
+    with serve(CORPUS, routes) as (base, server):
+        crawler = Crawler(f"{base}/busy.html", delay=0.0)
+        result = LoadResult.collect(crawler)
+    assert [s.reason for s in result.skipped] == ["HTTP 503 Service Unavailable"]
+    # Not taken for a home page: no sitemap read, no other page asked for.
+    assert server.requests == ["/robots.txt", "/busy.html"]
+    assert not crawler.complete

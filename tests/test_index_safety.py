@@ -208,3 +208,34 @@ def test_a_long_lived_index_does_not_leak_open_files(index_dir, corpus_events):
         assert held <= live, f"files of deleted segments held open: {held - live}"
     index.close()
     assert open_files_in(index_dir) == set()
+
+
+def test_a_held_searcher_reads_its_own_generation_after_a_commit_folds_segments(
+        index_dir, corpus_events):
+    """A request that took its searcher before a commit reads that generation whole, even
+    when the commit folds a tiny segment and deletes its files (docs/search.md)."""
+    index = create_index(index_dir)
+    index.update(corpus_events[:40])  # one big segment
+    index.update(corpus_events[:45])  # and a tiny one, of five events
+    held = index._searcher()
+    index.update(corpus_events[:46])  # folds the tiny segment into a new one
+    assert len(held.reader().leaf_readers()) == 2
+    table = index._table(held)
+    assert sorted(row.slug if hasattr(row, "slug") else row[0]
+                  for row in table.rows.values()) == sorted(e.slug for e in corpus_events[:45])
+    for docnum in held.reader().all_doc_ids():
+        slug = held.stored_fields(docnum)["slug"]
+        assert table.rows[docnum][0] == slug
+
+
+def test_an_open_index_says_nothing_at_interpreter_exit(index_dir, corpus_events):
+    create_index(index_dir).update(corpus_events[:5])
+    # Threads still searching as the interpreter exits, as in a server stopped by Ctrl+C.
+    script = ("import sys, threading, time\nfrom search import open_index\n"
+              "index = open_index(sys.argv[1])\nindex.search('network')\n"
+              "def loop():\n    while True:\n        index.search('chess network')\n"
+              "for _ in range(3):\n    threading.Thread(target=loop, daemon=True).start()\n"
+              "time.sleep(0.3)\n")
+    done = subprocess.run([sys.executable, "-W", "error", "-c", script, str(index_dir)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0 and done.stderr == ""

@@ -144,6 +144,19 @@ def test_years_in_the_query_filter(corpus_index):
     assert corpus_index.search("year:<1950", per_page=50).total == 1
 
 
+def test_years_inside_or_and_after_minus_are_year_conditions(corpus_index, corpus_events):
+    fifties = {e.slug for e in corpus_events if 1950 <= e.year <= 1959}
+    harris = {h.slug for h in corpus_index.search("harris", per_page=50).hits}
+    assert len(fifties) >= 3 and harris
+    either = {h.slug for h in corpus_index.search("1950s OR harris", per_page=50).hits}
+    assert either == fifties | harris
+    for query, decade in (("unit -2010s", 201), ("network -1980s", 198)):
+        found = corpus_index.search(query, per_page=100)
+        assert found.total and all(h.year // 10 != decade for h in found.hits), query
+        everything = corpus_index.search(query.split()[0], per_page=100)
+        assert found.total == sum(1 for h in everything.hits if h.year // 10 != decade)
+
+
 HOSTILE = [
     '"unbalanced quote', "((unbalanced (brackets", "))) stray ((", "OR OR AND NOT -",
     "year:abc", "year:", "year:99999", "year:2030..2020", "figure:", 'figure:"', "category:",

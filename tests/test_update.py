@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections import Counter
 
 import pytest
 
@@ -152,3 +154,34 @@ def test_delete_removes_named_slugs_without_delete_missing(index_dir, corpus_eve
     # Named and indexed, neither given again nor kept: only the first goes.
     assert (report.added, report.deleted, report.unchanged) == (2, 1, 1)
     assert set(index.slugs()) == {e.slug for e in corpus_events[1:12]}
+
+
+def test_repeated_updates_keep_few_segments_and_reclaim_replaced_events(index_dir,
+                                                                        corpus_events):
+    """Whoosh's own policy let a dozen segments and every replaced event pile up
+    (search/merging.py); here each tier keeps at most three segments, and no segment
+    keeps a fifth of its documents deleted."""
+    from search.merging import MAX_DELETED_SHARE, SEGMENTS_PER_TIER, TIER_FACTOR
+
+    events = [dataclasses.replace(e, slug=f"{e.slug}-{n}", content_hash="")
+              for n in range(4) for e in corpus_events][:240]
+    index = create_index(index_dir)
+    index.update(events)
+    seen_segments = []
+    for round_number in range(1, 19):
+        for at in range(round_number * 20, round_number * 20 + 20):
+            at %= len(events)
+            events[at] = edited(events[at], impact=f"{events[at].impact} churnmark{round_number}")
+        index.update(events)
+        leaves = [leaf for leaf, _ in index._searcher().reader().leaf_readers()]
+        seen_segments.append(len(leaves))
+        tiers = Counter(int(math.log(max(1, leaf.doc_count()), TIER_FACTOR))
+                        for leaf in leaves)
+        assert max(tiers.values()) <= SEGMENTS_PER_TIER, round_number
+        for leaf in leaves:
+            deleted = leaf.doc_count_all() - leaf.doc_count()
+            assert deleted < MAX_DELETED_SHARE * leaf.doc_count_all(), round_number
+    assert len(index) == len(events)
+    assert max(seen_segments) <= 6 and min(seen_segments) <= 3
+    for round_number in (1, 9, 18):
+        assert index.search(f"churnmark{round_number}").total == 20

@@ -54,6 +54,18 @@ def test_event_and_suggest_endpoints(client, openapi):
     validate(openapi, "Event", event)
     assert event["title"] == "Mistral 7B" and event["page_url"] == "/events/mistral-7b"
     assert event["similar"] and all(s["slug"] != "mistral-7b" for s in event["similar"])
+
+
+def test_event_json_shows_no_server_paths(client, openapi, corpus_dir):
+    response = client.get("/api/events/mistral-7b")
+    body = response.get_data(as_text=True)
+    assert "file:" not in body and str(corpus_dir) not in body
+    event = response.get_json()
+    assert event["url"] is None and event["related"]
+    assert all(link["url"] is None for link in event["related"])
+
+
+def test_suggest_endpoint(client, openapi):
     suggestions = client.get("/api/suggest?q=yann").get_json()
     validate(openapi, "Suggestions", suggestions)
     assert {"text": "Yann LeCun", "kind": "figure", "slug": None,
@@ -68,6 +80,12 @@ def test_event_and_suggest_endpoints(client, openapi):
     ("/api/search?sort=best", 400), ("/api/search?year=abc", 400),
     ("/api/search?year=2020..2024..2028", 400), ("/api/search?category=" + "x" * 201, 400),
     ("/api/suggest?limit=0", 400), ("/api/suggest?limit=21", 400),
+    # Digits that str.isdigit() accepts but int() does not, and numbers too long for int().
+    ("/api/search?page=\u00b2", 400), ("/api/search?per_page=\u00b9", 400),
+    ("/api/suggest?limit=\u00b2", 400), ("/api/search?page=\u0661", 400),
+    ("/api/search?page=" + "9" * 4301, 400), ("/api/suggest?limit=" + "1" * 5000, 400),
+    ("/api/search?year=20202024", 400), ("/api/search?year=2020+2024", 400),
+    ("/api/search?year=12345", 400), ("/api/search?year=\u00b2\u00b2", 400),
     ("/api/events/no-such-event", 404), ("/api/nothing-here", 404), ("/api/", 404),
 ])
 def test_errors_share_one_shape(client, openapi, url, status):

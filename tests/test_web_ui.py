@@ -148,6 +148,8 @@ def test_help_page_documents_the_syntax(client):
 @pytest.mark.parametrize(("url", "status"), [
     ("/search?page=abc", 400), ("/search?page=0", 400), ("/search?per_page=500", 400),
     ("/search?sort=best", 400), ("/search?year=19x", 400), ("/nowhere", 404),
+    ("/search?page=\u00b2", 400), ("/search?page=" + "9" * 4301, 400),
+    ("/search?year=20202024", 400),
 ])
 def test_bad_requests_get_html_error_pages(client, url, status):
     response = client.get(url)

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from web.app import current_index
 from web.openapi import openapi_document
-from web.params import BadParameter, search_params
+from web.params import BadParameter, count, search_params
 
 bp = Blueprint("api", __name__)
 
@@ -43,19 +43,26 @@ def event(slug: str):
     if found is None:
         return error_response(404, f"no event {slug!r}")
     body = found.to_dict()
+    # A page read from the server's disk has a file: URL, which would show its paths.
+    body["url"] = web_url(body["url"])
+    for link in body["related"]:
+        link["url"] = web_url(link["url"])
     body["similar"] = [ref.to_dict() for ref in index.related(slug, limit=6)]
     body["page_url"] = url_for("ui.event", slug=slug)
     return jsonify(body)
+
+
+def web_url(url: str) -> str | None:
+    """``url`` if it is a web address, else None (a file on the server's disk)."""
+    return url if url.startswith(("http://", "https://")) else None
 
 
 @bp.get("/suggest")
 def suggest():
     """Autocomplete suggestions for what has been typed."""
     prefix = (request.args.get("q") or "")[:200]
-    raw_limit = request.args.get("limit") or str(current_app.config["SUGGEST_LIMIT"])
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 20:
-        raise BadParameter("limit must be a whole number from 1 to 20")
-    found = current_index().suggest(prefix, limit=int(raw_limit))
+    limit = count(request.args, "limit", current_app.config["SUGGEST_LIMIT"], 1, 20)
+    found = current_index().suggest(prefix, limit=limit)
     return jsonify({
         "query": prefix,
         "suggestions": [

@@ -71,7 +71,7 @@ def current_index() -> EventIndex:
         with state.lock:
             if state.index is None:
                 state.index = open_index(current_app.config["INDEX"])
-    g.index_version = state.index.version
+    g.index_version = state.index.revision
     return state.index
 
 

@@ -42,14 +42,18 @@ from ingest.load import PAGE_SUFFIXES, Outcome
 from ingest.parse import slug_from_url
 from search import (
     EventIndex,
+    IndexCorrupt,
     IndexNotFound,
     IndexOutdated,
+    QueryError,
     SearchError,
     UpdateReport,
     create_index,
     default_index_dir,
     open_index,
 )
+from search.check import check_index
+from search.params import MAX_PAGE, MAX_PER_PAGE, SORTS, parse_year_filter
 
 #: In the index folder: what each source gave at the last run (ingest/manifest.py).
 SOURCES_FILE = "sources.json"
@@ -275,7 +279,17 @@ def crawl_options(command: Callable) -> Callable:
     return run
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: a search error anywhere is a one-line message and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SearchError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="eventsearch")
 @click.option("-v", "--verbose", is_flag=True, help="Log what is going on to stderr.")
 def cli(verbose: bool) -> None:
@@ -347,6 +361,11 @@ def _open(index_dir: Path | None) -> EventIndex:
         raise click.ClickException(str(exc)) from None
 
 
+def _without_advice(error: SearchError) -> str:
+    """An error's message without its closing advice (``: rebuild it with ...``)."""
+    return str(error).rsplit(": rebuild it", 1)[0]
+
+
 def build_index(sources: list[str], index_dir: Path, *, rebuild: bool = False,
                 add: bool = False, crawling: CrawlOptions = CrawlOptions(),
                 quiet: bool = False) -> tuple[EventIndex, UpdateReport]:
@@ -362,18 +381,22 @@ def build_index(sources: list[str], index_dir: Path, *, rebuild: bool = False,
         index could not be written.
     """
     try:
-        index = open_index(index_dir)
-    except IndexNotFound:
-        index = create_index(index_dir)
-        rebuild = True
-    except IndexOutdated as exc:
-        if add:
-            raise click.ClickException(
-                f"{exc}; rebuild it with `eventsearch index` and all its sources") from None
-        if not quiet:
-            click.echo(f"{exc}; rebuilding it now", err=True)
-        index = create_index(index_dir)
-        rebuild = True
+        try:
+            index = open_index(index_dir)
+        except IndexNotFound:
+            index = create_index(index_dir)
+            rebuild = True
+        except (IndexOutdated, IndexCorrupt) as exc:
+            if add:  # a rebuild from these sources alone would lose the others' events
+                raise click.ClickException(
+                    f"{_without_advice(exc)}: rebuild it with `eventsearch index` and all "
+                    "its sources") from None
+            if not quiet:
+                click.echo(f"{_without_advice(exc)}; rebuilding it now", err=True)
+            index = create_index(index_dir)
+            rebuild = True
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from None
     manifest = SourceManifest(index_dir / SOURCES_FILE)
     read = read_sources(sources, label="Reading pages", workers=min(4, os.cpu_count() or 1),
                         crawling=crawling, manifest=manifest,
@@ -598,18 +621,14 @@ class _PageFilter:
             for folder in self.folders)
 
 
-def parse_year_option(value: str | None):
-    """``2023``, ``2020..2024``, ``2020..`` or ``..1990`` as the API's year argument."""
+def parse_year_option(ctx, param, value: str | None):
+    """``--year``: the same grammar as the web's ``year=`` (search/params.py)."""
     if value is None:
         return None
-    match = re.fullmatch(r"\s*(\d{1,4})?\s*(\.\.)?\s*(\d{1,4})?\s*", value)
-    if not match or not (match.group(1) or match.group(3)):
-        raise click.BadParameter("use a year (2023) or a range (2020..2024, 2020.., ..1990)")
-    start = int(match.group(1)) if match.group(1) else None
-    end = int(match.group(3)) if match.group(3) else None
-    if not match.group(2):
-        return start
-    return (start, end)
+    try:
+        return parse_year_filter(value)
+    except QueryError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def terminal_snippet(snippet: str) -> str:
@@ -622,21 +641,22 @@ def terminal_snippet(snippet: str) -> str:
 @cli.command()
 @click.argument("query", default="")
 @INDEX_OPTION
-@click.option("--year", help="A year or a range: 2023, 2020..2024, 2020.., ..1990.")
+@click.option("--year", callback=parse_year_option,
+              help="A year, a range or a decade: 2023, 2020..2024, 2020.., ..1990, 1980s.")
 @click.option("--category", help="Only events of this category (Model, Research, ...).")
 @click.option("--figure", help="Only events with this person among the key figures.")
-@click.option("--sort", type=click.Choice(["relevance", "year", "-year"]), default="relevance",
+@click.option("--sort", type=click.Choice(SORTS), default="relevance",
               show_default=True, help="Order of the results.")
-@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True,
+@click.option("--page", type=click.IntRange(1, MAX_PAGE), default=1, show_default=True)
+@click.option("--limit", type=click.IntRange(1, MAX_PER_PAGE), default=10, show_default=True,
               help="Results per page.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def search(query: str, index_dir: Path | None, year: str | None, category: str | None,
+def search(query: str, index_dir: Path | None, year, category: str | None,
            figure: str | None, sort: str, page: int, limit: int, as_json: bool) -> None:
     """Search the index for QUERY (see docs/query-language.md for the syntax)."""
     index = _open(index_dir)
     try:
-        results = index.search(query, year=parse_year_option(year), category=category,
+        results = index.search(query, year=year, category=category,
                                figure=figure, sort=sort, page=page, per_page=limit)
     except SearchError as exc:
         raise click.ClickException(str(exc)) from None
@@ -700,6 +720,30 @@ def stats(index_dir: Path | None, as_json: bool) -> None:
     click.echo(f"people:      {numbers.figures}")
     click.echo("categories:  " + ", ".join(f"{c.value} {c.count}" for c in numbers.categories))
     click.echo(f"size:        {numbers.size_bytes / 1e6:.1f} MB")
+
+
+@cli.command()
+@INDEX_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def check(index_dir: Path | None, as_json: bool) -> None:
+    """Read every file of the index and check it is as it was written (exit code 1 if not).
+
+    Checks the table of contents, the size and CRC-32 of every file of the last commit,
+    and every stored event. A damaged index is rebuilt by `eventsearch index --rebuild`.
+    """
+    found = check_index(_index_dir(index_dir))
+    if as_json:
+        click.echo(json.dumps({**found.to_dict(), "ok": found.ok}, indent=2))
+    else:
+        click.echo(f"{found.path}: {found.events} events in {found.segments} segment(s), "
+                   f"{found.files} files ({found.bytes_read / 1e6:.1f} MB) read")
+        for problem in found.problems:
+            click.echo(f"problem: {problem}", err=True)
+        click.echo("ok: the index is whole" if found.ok else
+                   f"damaged: {len(found.problems)} problem(s); rebuild it with "
+                   "`eventsearch index --rebuild`")
+    if not found.ok:
+        sys.exit(1)
 
 
 @cli.command()

@@ -26,8 +26,9 @@ ERROR = {"$ref": "#/components/responses/Error"}
 SEARCH_PARAMETERS = [
     _param("q", "The query (docs/query-language.md). Any text is accepted.",
            {"type": "string", "maxLength": 1000}),
-    _param("year", "A year (2023) or an inclusive range (2020..2024, 2020.., ..1990).",
-           {"type": "string", "pattern": r"^\d{1,4}$|^\d{0,4}\.\.\d{0,4}$"}),
+    _param("year", "A year (2023), an inclusive range (2020..2024, 2020-2024, 2020.., "
+           "..1990, >=2020, <1990) or a decade (1980s): the forms of year: in a query.",
+           {"type": "string"}),
     _param("category", "Only events of this category (case-insensitive).",
            {"type": "string", "maxLength": 200}),
     _param("figure", "Only events with this person among the key figures.",
@@ -87,11 +88,18 @@ SCHEMAS = {
     "Event": {
         "type": "object",
         "required": ["slug", "url", "title", "year", "category", "summary", "sections",
-                     "figures", "impact", "related", "content_hash", "similar", "page_url"],
+                     "figures", "impact", "related", "lang", "content_hash", "similar",
+                     "page_url"],
         "properties": {
-            "slug": {"type": "string"}, "url": {"type": "string"},
+            "slug": {"type": "string"},
+            "url": {"type": ["string", "null"],
+                    "description": "The page's web address; null for a page read from the "
+                                   "server's disk."},
             "title": {"type": "string"}, "year": {"type": ["integer", "null"]},
             "category": {"type": ["string", "null"]}, "summary": {"type": "string"},
+            "lang": {"type": ["string", "null"],
+                     "description": "The page's language as a BCP 47 tag (en, pt-BR), "
+                                    "when the page declares it."},
             "sections": {"type": "array", "items": {
                 "type": "object", "required": ["heading", "anchor", "text"],
                 "properties": {"heading": {"type": "string"}, "anchor": {"type": "string"},
@@ -100,7 +108,8 @@ SCHEMAS = {
             "impact": {"type": "string"},
             "related": {"type": "array", "items": {
                 "type": "object", "required": ["title", "url", "slug", "year"],
-                "properties": {"title": {"type": "string"}, "url": {"type": "string"},
+                "properties": {"title": {"type": "string"},
+                               "url": {"type": ["string", "null"]},
                                "slug": {"type": "string"},
                                "year": {"type": ["integer", "null"]}}}},
             "content_hash": {"type": "string"},

@@ -1,14 +1,23 @@
-"""Reading search parameters from a request: the same rules for the pages and the API."""
+"""Reading search parameters from a request: the same rules for the pages and the API,
+and the same grammar as the CLI and the Python API (search/params.py)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-MAX_QUERY_CHARS = 1000
-SORTS = ("relevance", "year", "-year")
+from search.errors import QueryError
+from search.params import (
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_QUERY_CHARS,
+    YearSpec,
+    check_sort,
+    format_year,
+    parse_count,
+    parse_year_filter,
+)
 
 
 class BadParameter(ValueError):
@@ -18,7 +27,7 @@ class BadParameter(ValueError):
 @dataclass(frozen=True)
 class SearchParams:
     q: str = ""
-    year: int | tuple[int | None, int | None] | None = None
+    year: YearSpec | None = None
     category: str | None = None
     figure: str | None = None
     sort: str = "relevance"
@@ -35,33 +44,18 @@ class SearchParams:
         return format_year(self.year)
 
 
-def format_year(year) -> str | None:
-    if year is None:
-        return None
-    if isinstance(year, int):
-        return str(year)
-    start, end = year
-    return f"{start if start is not None else ''}..{end if end is not None else ''}"
+def count(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
+    """A whole-number parameter, ``default`` when absent or empty.
 
-
-def parse_year(value: str):
-    """``2023``, ``2020..2024``, ``2020..`` or ``..1990``."""
-    match = re.fullmatch(r"\s*(\d{1,4})?\s*(\.\.)?\s*(\d{1,4})?\s*", value)
-    if not match or not (match.group(1) or match.group(3)) or (
-            not match.group(2) and match.group(3)):
-        raise BadParameter("year must be a year (2023) or a range (2020..2024, 2020.., ..1990)")
-    start = int(match.group(1)) if match.group(1) else None
-    end = int(match.group(3)) if match.group(3) else None
-    return start if not match.group(2) else (start, end)
-
-
-def _int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
+    :raises BadParameter: anything but ASCII digits from ``low`` to ``high``.
+    """
     raw = args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.strip().isdigit() or not low <= int(raw) <= high:
-        raise BadParameter(f"{name} must be a whole number from {low} to {high}")
-    return int(raw)
+    try:
+        return parse_count(name, raw, low, high)
+    except QueryError as exc:
+        raise BadParameter(str(exc)) from None
 
 
 def _text(args: MultiDict, name: str, limit: int = 200) -> str | None:
@@ -77,16 +71,18 @@ def search_params(args: MultiDict, *, default_per_page: int = 10) -> SearchParam
 
     :raises BadParameter: a parameter is malformed (the query text never is).
     """
-    sort = args.get("sort") or "relevance"
-    if sort not in SORTS:
-        raise BadParameter(f"sort must be one of {', '.join(SORTS)}")
     year = args.get("year")
+    try:
+        sort = check_sort(args.get("sort") or "relevance")
+        year_filter = parse_year_filter(year) if year else None
+    except QueryError as exc:
+        raise BadParameter(str(exc)) from None
     return SearchParams(
         q=(args.get("q") or "")[:MAX_QUERY_CHARS],
-        year=parse_year(year) if year else None,
+        year=year_filter,
         category=_text(args, "category"),
         figure=_text(args, "figure"),
         sort=sort,
-        page=_int(args, "page", 1, 1, 1000),
-        per_page=_int(args, "per_page", default_per_page, 1, 100),
+        page=count(args, "page", 1, 1, MAX_PAGE),
+        per_page=count(args, "per_page", default_per_page, 1, MAX_PER_PAGE),
     )

@@ -7,9 +7,10 @@ from urllib.parse import quote_plus
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from markupsafe import Markup
 
+from search.params import format_year
 from web.app import current_index
 from web.chart import year_chart
-from web.params import BadParameter, SearchParams, format_year, search_params
+from web.params import BadParameter, SearchParams, search_params
 
 bp = Blueprint("ui", __name__)
 
