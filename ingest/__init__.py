@@ -3,7 +3,7 @@
 Imports neither whoosh nor flask: the search and web layers build on these records.
 """
 
-from ingest.crawl import CrawlError, crawl, iter_crawl
+from ingest.crawl import Crawler, CrawlError, crawl, iter_crawl
 from ingest.load import (
     LoadResult,
     find_pages,
@@ -12,23 +12,38 @@ from ingest.load import (
     load_directory,
     load_file,
 )
-from ingest.manifest import SourceManifest
-from ingest.model import Event, Listing, NotAnEvent, ParseError, RelatedLink, Section, Skipped
+from ingest.manifest import FileRecord, PageRecord, SourceManifest, file_id, file_key, trusted_key
+from ingest.model import (
+    Event,
+    Listing,
+    NotAnEvent,
+    NotModified,
+    ParseError,
+    RelatedLink,
+    Section,
+    Skipped,
+)
 from ingest.parse import MAX_PAGE_BYTES, parse_event, slugify
 
 __all__ = [
     "MAX_PAGE_BYTES",
     "CrawlError",
+    "Crawler",
     "Event",
+    "FileRecord",
     "Listing",
     "LoadResult",
     "NotAnEvent",
+    "NotModified",
+    "PageRecord",
     "ParseError",
     "RelatedLink",
     "SourceManifest",
     "Section",
     "Skipped",
     "crawl",
+    "file_id",
+    "file_key",
     "find_pages",
     "iter_crawl",
     "iter_directory",
@@ -37,4 +52,5 @@ __all__ = [
     "load_file",
     "parse_event",
     "slugify",
+    "trusted_key",
 ]

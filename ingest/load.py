@@ -12,31 +12,33 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from ingest.model import Event, Listing, NotAnEvent, ParseError, Skipped
+from ingest.model import Event, Listing, NotAnEvent, NotModified, ParseError, Skipped
 from ingest.parse import MAX_PAGE_BYTES, PARSE_TIME_LIMIT, parse_event
 
 log = logging.getLogger(__name__)
 
 PAGE_SUFFIXES = (".html", ".htm")
 
-Outcome = Event | Skipped | Listing
+Outcome = Event | Skipped | Listing | NotModified
 
 
 @dataclass(frozen=True)
 class LoadResult:
-    """What a folder or a site gave: events, pages skipped with reasons, listing pages."""
+    """What a folder or a site gave: events, pages skipped with reasons, listing pages, and
+    site pages unchanged since the last crawl."""
 
     events: tuple[Event, ...]
     skipped: tuple[Skipped, ...]
     listings: tuple[Listing, ...]
+    unchanged: tuple[NotModified, ...] = ()
 
     @classmethod
     def collect(cls, outcomes: Iterable[Outcome]) -> LoadResult:
         """Sort a stream of outcomes into a result."""
-        events, skipped, listings = [], [], []
+        by_type: dict[type, list] = {Event: [], Skipped: [], Listing: [], NotModified: []}
         for outcome in outcomes:
-            {Event: events, Skipped: skipped, Listing: listings}[type(outcome)].append(outcome)
-        return cls(tuple(events), tuple(skipped), tuple(listings))
+            by_type[type(outcome)].append(outcome)
+        return cls(*(tuple(found) for found in by_type.values()))
 
 
 def find_pages(path: str | os.PathLike) -> list[Path]:

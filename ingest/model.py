@@ -104,6 +104,17 @@ class Listing:
     links: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class NotModified:
+    """A site page unchanged since the last crawl (HTTP 304): its event stays as indexed.
+
+    ``slug`` is the event it gave then, empty if it gave none.
+    """
+
+    source: str
+    slug: str
+
+
 class ParseError(ValueError):
     """The page cannot be read as an event page; the message says why."""
 

@@ -918,6 +918,7 @@ class EventIndex:
         skipped: int = 0,
         keep: Iterable[str] = (),
         delete_missing: bool = True,
+        delete: Iterable[str] = (),
         rebuild: bool = False,
         lock_timeout: float = WRITE_LOCK_TIMEOUT,
         progress: Callable[[Event], None] | None = None,
@@ -931,14 +932,17 @@ class EventIndex:
         :param skipped: pages the caller could not parse, counted in the report.
         :param keep: slugs never deleted by this update (pages that failed to load this
             time: a bad fetch must not lose an event).
+        :param delete: slugs deleted even without ``delete_missing`` (unless among
+            ``events`` or ``keep``): the events a source gave before and gives no more.
         :param rebuild: rewrite every event and drop everything else.
         :raises IndexLocked: another writer held the index for ``lock_timeout`` seconds.
         """
         started = time.perf_counter()
         events = list(events)
         keep = set(keep)
+        delete = set(delete)
         if not rebuild:
-            actions, counts, notes = self._plan(events, keep, delete_missing)
+            actions, counts, notes = self._plan(events, keep, delete_missing, delete)
             if not actions:
                 # Nothing to write: no lock taken, no files touched.
                 for event in events if progress else ():
@@ -962,7 +966,8 @@ class EventIndex:
         committed = False
         try:
             # Planned again under the lock: another writer may have committed meanwhile.
-            actions, counts, notes = self._plan(events, keep, delete_missing, rebuild=rebuild)
+            actions, counts, notes = self._plan(events, keep, delete_missing, delete,
+                                                rebuild=rebuild)
             for action, event in actions:
                 if action == "add":
                     writer.add_document(**to_document(event))
@@ -997,8 +1002,8 @@ class EventIndex:
         finally:
             reader.close()
 
-    def _plan(self, events: list[Event], keep: set[str], delete_missing: bool, *,
-              rebuild: bool = False) -> tuple[list[tuple[str, object]], Counter, list[str]]:
+    def _plan(self, events: list[Event], keep: set[str], delete_missing: bool, delete: set[str],
+              *, rebuild: bool = False) -> tuple[list[tuple[str, object]], Counter, list[str]]:
         """What an update must do: (action, event or slug) pairs, counts, notes."""
         indexed = self.slugs()
         actions: list[tuple[str, object]] = []
@@ -1028,9 +1033,10 @@ class EventIndex:
             # A rebuild clears every old segment: carry over the events to keep.
             actions.extend(("add", self.get(slug)) for slug in sorted(missing & keep))
             counts["deleted"] = len(missing - keep)
-        elif delete_missing:
-            actions.extend(("delete", slug) for slug in sorted(missing - keep))
-            counts["deleted"] = len(missing - keep)
+        else:
+            gone = (missing if delete_missing else missing & delete) - keep
+            actions.extend(("delete", slug) for slug in sorted(gone))
+            counts["deleted"] = len(gone)
         return actions, counts, notes
 
 

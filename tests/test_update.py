@@ -145,6 +145,17 @@ def test_edits_do_not_leave_a_trail_of_tiny_segments(index_dir, corpus_events):
         e.slug for e in events[:6]}
 
 
+def test_delete_removes_named_slugs_without_delete_missing(index_dir, corpus_events):
+    index = create_index(index_dir)
+    index.update(corpus_events[:10])
+    named = {corpus_events[0].slug, corpus_events[1].slug, corpus_events[2].slug, "unknown"}
+    report = index.update(corpus_events[1:2] + corpus_events[10:12], delete_missing=False,
+                          delete=named, keep={corpus_events[2].slug})
+    # Named and indexed, neither given again nor kept: only the first goes.
+    assert (report.added, report.deleted, report.unchanged) == (2, 1, 1)
+    assert set(index.slugs()) == {e.slug for e in corpus_events[1:12]}
+
+
 def test_repeated_updates_keep_few_segments_and_reclaim_replaced_events(index_dir,
                                                                         corpus_events):
     """Whoosh's own policy let a dozen segments and every replaced event pile up
