@@ -42,7 +42,7 @@ from search.errors import (
     SynonymsError,
 )
 from search.highlight import best_passage, idf, mark_terms, score_sections
-from search.merging import merge_policy
+from search.merging import fold_tiny, merge_policy, segments_to_merge
 from search.params import MAX_PAGE, MAX_PER_PAGE, check_count, check_sort, year_range
 from search.results import (
     EventRef,
@@ -501,7 +501,9 @@ class EventIndex:
     it before every search, so a commit by any process shows on the next search.
     """
 
-    #: Which segments a commit merges (search/merging.py): a Whoosh ``mergetype``.
+    #: Which segments an update's commit merges: only tiny ones (search/merging.py).
+    commit_policy = staticmethod(fold_tiny)
+    #: Which segments :meth:`merge` merges (search/merging.py): a Whoosh ``mergetype``.
     merge_policy = staticmethod(merge_policy)
 
     def __init__(self, path: Path, ix, meta: dict) -> None:
@@ -920,6 +922,7 @@ class EventIndex:
         delete_missing: bool = True,
         delete: Iterable[str] = (),
         rebuild: bool = False,
+        merge: bool = True,
         lock_timeout: float = WRITE_LOCK_TIMEOUT,
         progress: Callable[[Event], None] | None = None,
     ) -> UpdateReport:
@@ -935,7 +938,10 @@ class EventIndex:
         :param delete: slugs deleted even without ``delete_missing`` (unless among
             ``events`` or ``keep``): the events a source gave before and gives no more.
         :param rebuild: rewrite every event and drop everything else.
+        :param merge: then merge segments if the merge policy says so (:meth:`merge`).
         :raises IndexLocked: another writer held the index for ``lock_timeout`` seconds.
+        :raises IndexWriteError: the index could not be written (a full disk); it is left
+            as it was at its last commit.
         """
         started = time.perf_counter()
         events = list(events)
@@ -948,23 +954,8 @@ class EventIndex:
                 for event in events if progress else ():
                     progress(event)
                 return _report(counts, skipped, started, notes)
-        self._check_identity()
-        try:
-            # compound=False: a reader of a compound segment file holds its parts in memory
-            # (about 200 MB at 10,000 events); separate files are read where they lie.
-            with _reading(self.path):
-                writer = self._ix.writer(timeout=lock_timeout, limitmb=WRITER_POOL_MB,
-                                         compound=False, codec=EventCodec())
-        except LockError:
-            raise IndexLocked(
-                f"the index at {self.path} is being written by another process; "
-                f"gave up after waiting {lock_timeout:g} s"
-            ) from None
-        except OSError as exc:  # no permission to take the lock, a read-only disk
-            raise IndexWriteError(f"cannot write the index at {self.path}: "
-                                  f"{exc.strerror or exc}") from None
-        committed = False
-        try:
+        writer = self._writer(lock_timeout)
+        with _writing(writer, self.path):
             # Planned again under the lock: another writer may have committed meanwhile.
             actions, counts, notes = self._plan(events, keep, delete_missing, delete,
                                                 rebuild=rebuild)
@@ -977,20 +968,59 @@ class EventIndex:
                     writer.delete_by_term("slug", event)
                 if progress is not None and action != "delete":
                     progress(event)
-            if rebuild:
-                writer.commit(mergetype=CLEAR)
-            else:
-                writer.commit(mergetype=self.merge_policy)
-            committed = True
-        except OSError as exc:  # a full disk, most often: nothing of this update is committed
-            raise IndexWriteError(f"could not write the index at {self.path}: "
-                                  f"{exc.strerror or exc}; it is left as it was at its "
-                                  "last commit") from None
-        finally:
-            if not committed:
-                _abandon(writer)
+            writer.commit(mergetype=CLEAR if rebuild else self.commit_policy)
         self._save_word_counts()
-        return _report(counts, skipped, started, notes)
+        report = _report(counts, skipped, started, notes)
+        if merge:
+            began = time.perf_counter()
+            merged = self.merge(lock_timeout=lock_timeout)
+            report = dataclasses.replace(report, merged=merged,
+                                         merge_s=round(time.perf_counter() - began, 3))
+        return report
+
+    def merge(self, *, lock_timeout: float = WRITE_LOCK_TIMEOUT) -> int:
+        """Merge segments as the merge policy says (search/merging.py: tiers of similar
+        size, and segments with a third of their events deleted), in a commit of its own;
+        searches see the same events before and after. :meth:`update` calls it after its
+        own commit, whose changes searches see at once.
+
+        :returns: how many segments were merged (0: nothing to do, nothing written).
+        """
+        with _reading(self.path):
+            reader = self._ix.reader()
+        try:
+            chosen = segments_to_merge([leaf.segment() for leaf in _leaves(reader)])
+        finally:
+            reader.close()
+        if not chosen:
+            return 0
+        writer = self._writer(lock_timeout)
+        with _writing(writer, self.path):
+            writer.commit(mergetype=self.merge_policy)
+        self._save_word_counts()
+        return len(chosen)
+
+    def _writer(self, lock_timeout: float):
+        """A Whoosh writer of our codec, once the write lock is ours.
+
+        :raises IndexLocked: another writer held the lock for ``lock_timeout`` seconds.
+        :raises IndexWriteError: the lock cannot be taken (no permission, read-only disk).
+        """
+        self._check_identity()
+        try:
+            # compound=False: a reader of a compound segment file holds its parts in memory
+            # (about 200 MB at 10,000 events); separate files are read where they lie.
+            with _reading(self.path):
+                return self._ix.writer(timeout=lock_timeout, limitmb=WRITER_POOL_MB,
+                                       compound=False, codec=EventCodec())
+        except LockError:
+            raise IndexLocked(
+                f"the index at {self.path} is being written by another process; "
+                f"gave up after waiting {lock_timeout:g} s"
+            ) from None
+        except OSError as exc:
+            raise IndexWriteError(f"cannot write the index at {self.path}: "
+                                  f"{exc.strerror or exc}") from None
 
     def _save_word_counts(self) -> None:
         """Save the word counts of the segments just written (search/vocabulary.py)."""
@@ -1038,6 +1068,27 @@ class EventIndex:
             actions.extend(("delete", slug) for slug in sorted(gone))
             counts["deleted"] = len(gone)
         return actions, counts, notes
+
+
+@contextmanager
+def _writing(writer, folder: Path):
+    """Cancel ``writer`` unless the block commits it; a full disk is an IndexWriteError."""
+    committed = False
+    try:
+        yield
+        committed = True
+    except OSError as exc:  # a full disk, most often: nothing of this writer is committed
+        raise IndexWriteError(f"could not write the index at {folder}: "
+                              f"{exc.strerror or exc}; it is left as it was at its last "
+                              "commit") from None
+    finally:
+        if not committed:
+            _abandon(writer)
+
+
+def _leaves(reader) -> list:
+    """The segment readers of ``reader`` (one, or none for an empty index)."""
+    return [leaf for leaf, _ in reader.leaf_readers()]
 
 
 def _abandon(writer) -> None:

@@ -7,17 +7,20 @@ together fall under a Fibonacci number, so repeated updates of a hundred events 
 a dozen segments, and replaced events were never reclaimed: the index grew to several
 times the size of a fresh build, and queries slowed down with it (docs/reliability.md).
 
-The policy here, applied at every commit:
+The policy here:
 
 - **tiny segments** (1% of the events or fewer; at least 10, at most 100) are folded into
-  the new segment at once: one edited page does not leave a one-event segment behind;
-- **tiers**: segments are grouped by size, a tier being a factor of :data:`TIER_FACTOR`;
-  once a tier holds :data:`SEGMENTS_PER_TIER` segments they are merged into one (of the
-  next tier), as Lucene's log merge policy does: at most a few segments per tier, and each
-  event is rewritten a logarithmic number of times;
-- **deleted documents**: a segment whose share of deleted documents reaches
-  :data:`MAX_DELETED_SHARE` is rewritten without them, so the index stays within a
-  bounded factor of the size of a fresh build.
+  the segment an update writes, in the update's own commit (:func:`fold_tiny`): one
+  edited page does not leave a one-event segment behind, and costs little;
+- then, in a commit of its own (``EventIndex.merge``, run after each update, whose changes
+  searches already see), :func:`merge_policy`:
+  - **tiers**: segments are grouped by size, a tier being a factor of
+    :data:`TIER_FACTOR`; once a tier holds :data:`SEGMENTS_PER_TIER` segments they are
+    merged into one (of the next tier), as Lucene's log merge policy does: at most a few
+    segments per tier, and each event is rewritten a logarithmic number of times;
+  - **deleted documents**: a segment whose share of deleted documents reaches
+    :data:`MAX_DELETED_SHARE` (Lucene's default too) is rewritten without them, so the
+    index stays within one and a half times the size of a fresh build.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from whoosh.reading import SegmentReader
 
 TIER_FACTOR = 8
 SEGMENTS_PER_TIER = 3
-MAX_DELETED_SHARE = 0.2
+MAX_DELETED_SHARE = 1 / 3
 
 
 def tiny_limit(total_documents: int) -> int:
@@ -38,15 +41,13 @@ def tiny_limit(total_documents: int) -> int:
 
 
 def segments_to_merge(found_segments: list) -> list:
-    """The segments a commit should merge into the one it writes (see the module
-    docstring); the others stay as they are."""
-    total = sum(segment.doc_count_all() for segment in found_segments)
-    limit = tiny_limit(total)
-    chosen = [s for s in found_segments
-              if s.doc_count_all() <= limit
-              or s.deleted_count() >= MAX_DELETED_SHARE * s.doc_count_all()]
+    """The segments :func:`merge_policy` merges (see the module docstring); tiny ones
+    are left to the next update's commit (:func:`fold_tiny`)."""
+    limit = tiny_limit(sum(segment.doc_count_all() for segment in found_segments))
+    sized = [s for s in found_segments if s.doc_count_all() > limit]
+    chosen = [s for s in sized if s.deleted_count() >= MAX_DELETED_SHARE * s.doc_count_all()]
     tiers: dict[int, list] = defaultdict(list)
-    for segment in found_segments:
+    for segment in sized:
         if segment not in chosen:
             tiers[int(math.log(max(1, segment.doc_count()), TIER_FACTOR))].append(segment)
     for members in tiers.values():
@@ -55,12 +56,26 @@ def segments_to_merge(found_segments: list) -> list:
     return chosen
 
 
+def fold_tiny(writer, found_segments: list) -> list:
+    """A Whoosh ``mergetype`` for an update's commit: fold the tiny segments into the one
+    being written, so that an edit of one page leaves no one-event segment behind; the
+    rest waits for :func:`merge_policy`, in a commit of its own."""
+    limit = tiny_limit(sum(segment.doc_count_all() for segment in found_segments))
+    tiny = [s for s in found_segments if s.doc_count_all() <= limit]
+    _add(writer, tiny)
+    return [s for s in found_segments if s not in tiny]
+
+
 def merge_policy(writer, found_segments: list) -> list:
     """A Whoosh ``mergetype``: merge :func:`segments_to_merge` into the segment being
     written, and return the segments that stay."""
     chosen = segments_to_merge(found_segments)
-    for segment in chosen:
+    _add(writer, chosen)
+    return [s for s in found_segments if s not in chosen]
+
+
+def _add(writer, segments: list) -> None:
+    for segment in segments:
         reader = SegmentReader(writer.storage, writer.schema, segment)
         writer.add_reader(reader)
         reader.close()
-    return [s for s in found_segments if s not in chosen]

@@ -133,6 +133,9 @@ class UpdateReport(_AsDict):
     skipped: int = 0
     elapsed_s: float = 0.0
     notes: tuple[str, ...] = ()
+    #: Segments merged after the update's commit (search/merging.py), and how long it took.
+    merged: int = 0
+    merge_s: float = 0.0
 
     @property
     def changed(self) -> bool:

@@ -36,7 +36,8 @@ def test_search_returns_what_the_python_api_returns(client, corpus_index, openap
     assert body == {**expected_body, "hits": [
         {**h, "figures": list(h["figures"]), "sections": list(h["sections"])}
         for h in expected_body["hits"]], "facets": {
-        k: list(v) for k, v in expected_body["facets"].items()}, "notes": []}
+        k: list(v) for k, v in expected_body["facets"].items()}, "notes": [],
+        "expansions": [{**e, "also": list(e["also"])} for e in expected_body["expansions"]]}
 
 
 @pytest.mark.parametrize("query", [
@@ -115,7 +116,7 @@ def test_openapi_documents_exactly_the_routes_and_parameters(app, openapi):
     assert routes == set(openapi["paths"])
     search = openapi["paths"]["/search"]["get"]
     assert {p["name"] for p in search["parameters"]} == {
-        "q", "year", "category", "figure", "sort", "page", "per_page"}
+        "q", "year", "category", "figure", "sort", "page", "per_page", "synonyms"}
     for operation in (p["get"] for p in openapi["paths"].values()):
         assert {int(code) for code in operation["responses"]} - {200} <= DOCUMENTED_STATUS
     jsonschema.Draft202012Validator.check_schema(
