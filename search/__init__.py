@@ -13,6 +13,7 @@ from search.errors import (
     IndexWriteError,
     QueryError,
     SearchError,
+    SynonymsError,
 )
 from search.index import EventIndex, create_index, default_index_dir, open_index
 from search.results import Hit, SearchResults, SectionHit, UpdateReport
@@ -29,6 +30,7 @@ __all__ = [
     "SearchError",
     "SearchResults",
     "SectionHit",
+    "SynonymsError",
     "UpdateReport",
     "create_index",
     "default_index_dir",

@@ -27,10 +27,40 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from search.highlight import idf
+
 #: How many postings the cache keeps across all terms (8 bytes each, ~32 MB).
 CACHE_POSTINGS = 4_000_000
 #: Phrase matches remembered per index version.
 CACHE_PHRASES = 256
+
+
+class Blend(wq.Query):
+    """Several wordings of one thing in one field, scored as one term, as Lucene's
+    ``SynonymQuery`` scores synonyms (and, here, phrases too): a document's term frequency
+    is the sum of each wording's occurrences times its weight, its document frequency the
+    largest of the wordings'. A wording typed (weight 1) so always counts more than a
+    synonym (a lower weight) that occurs as often, whatever the words' own rarity.
+
+    A Whoosh query node (so that it can sit in Whoosh's ``Or`` and ``And``) that only
+    :class:`Scorer` evaluates.
+    """
+
+    def __init__(self, fieldname: str, forms: tuple[tuple[tuple[str, ...], float], ...],
+                 boost: float = 1.0) -> None:
+        self.fieldname = fieldname
+        self.forms = forms
+        self.boost = boost
+
+    def __eq__(self, other: object) -> bool:
+        return (type(other) is Blend and (self.fieldname, self.forms, self.boost)
+                == (other.fieldname, other.forms, other.boost))
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, self.forms, self.boost))
+
+    def __repr__(self) -> str:
+        return f"Blend({self.fieldname!r}, {self.forms!r}, boost={self.boost})"
 
 
 @dataclass(frozen=True)
@@ -348,6 +378,8 @@ class Scorer:
             return Matches(mask, mask.astype(np.float64))
         if isinstance(node, wq.Phrase):
             return self.phrase(node)
+        if isinstance(node, Blend):
+            return self.blend(node)
         return self._by_whoosh(node)
 
     def term(self, field: str, text: str) -> Matches:
@@ -398,13 +430,7 @@ class Scorer:
         candidates = np.logical_and.reduce([p.mask for p in parts]) & self.live
         if not candidates.any():
             return self._none()
-        key = (node.fieldname, tuple(node.words))
-        docs = self.phrases.get(key)
-        if docs is None:
-            docs = self._phrase_docs(node, candidates)
-            self.phrases[key] = docs
-            while len(self.phrases) > CACHE_PHRASES:
-                self.phrases.pop(next(iter(self.phrases)))
+        docs, _ = self._phrase_counts(node, candidates)
         mask = np.zeros(self.size, dtype=bool)
         mask[docs] = True
         scores = np.where(mask, _total(parts), 0.0)
@@ -421,13 +447,27 @@ class Scorer:
             for leaf, _, segment in self.leaves:
                 self.cache.positions(leaf, segment, node.fieldname, btext, fieldobj.format)
 
-    def _phrase_docs(self, node: wq.Phrase, candidates: np.ndarray) -> np.ndarray:
+    def _phrase_counts(self, node: wq.Phrase,
+                       candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The documents where the phrase stands and how often, remembered per version."""
+        key = (node.fieldname, tuple(node.words))
+        found = self.phrases.get(key)
+        if found is None:
+            found = self._phrase_docs(node, candidates)
+            self.phrases[key] = found
+            while len(self.phrases) > CACHE_PHRASES:
+                self.phrases.pop(next(iter(self.phrases)), None)
+        return found
+
+    def _phrase_docs(self, node: wq.Phrase,
+                     candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The candidates (documents with every word of the phrase) where the words stand
-        next to each other, in order, by Whoosh's positions (kept in the cache)."""
+        next to each other, in order, by Whoosh's positions (kept in the cache), with how
+        often they do."""
         field = node.fieldname
         fieldobj = self.searcher.schema[field]
         words = [fieldobj.to_bytes(w) if isinstance(w, str) else w for w in node.words]
-        found = []
+        found, counts = [], []
         for leaf, offset, segment in self.leaves:
             local = candidates[offset:offset + leaf.doc_count_all()]
             if not local.any():
@@ -435,7 +475,8 @@ class Scorer:
             keys = [self.cache.positions(leaf, segment, field, word, fieldobj.format)
                     for word in words]
             if any(k is None for k in keys):  # not Whoosh's W3 format: ask Whoosh
-                return np.fromiter(self.searcher.docs_for_query(node), dtype=np.int64)
+                docs = np.fromiter(self.searcher.docs_for_query(node), dtype=np.int64)
+                return docs, np.ones(len(docs), dtype=np.float64)
             at = keys[0][local[keys[0] >> 32]]  # the first word, in candidates only
             for distance, following in enumerate(keys[1:], 1):
                 if not len(at) or not len(following):
@@ -444,8 +485,63 @@ class Scorer:
                 wanted = at + distance
                 index = np.minimum(np.searchsorted(following, wanted), len(following) - 1)
                 at = at[following[index] == wanted]
-            found.append(np.unique(at >> 32) + offset)
-        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+            docs, times = np.unique(at >> 32, return_counts=True)
+            found.append(docs + offset)
+            counts.append(times)
+        if not found:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        return np.concatenate(found), np.concatenate(counts).astype(np.float64)
+
+    def blend(self, node: Blend) -> Matches:
+        """Several wordings of one thing in one field, scored as one term (see
+        :class:`Blend`)."""
+        field = node.fieldname
+        if field not in self.searcher.schema:
+            return self._none()
+        tf = np.zeros(self.size, dtype=np.float64)
+        df = 0
+        for terms, weight in node.forms:
+            docs, times = self._occurrences(field, terms)
+            np.add.at(tf, docs, weight * times)
+            df = max(df, len(docs))
+        mask = (tf > 0) & self.live
+        if not mask.any():
+            return self._none()
+        weighting = self.weighting
+        B = weighting._field_B.get(field, weighting.B)
+        K1 = weighting.K1
+        avgfl = self.stats.avg_field_length(self.searcher, field)
+        fl = self._field_lengths(field)
+        score = idf(self.reader.doc_count_all(), df) * (
+            (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+        return self._boosted(Matches(mask, np.where(mask, score, 0.0)), node.boost)
+
+    def _occurrences(self, field: str, terms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, how often) a word or a phrase occurs in ``field``, live or not."""
+        if len(terms) == 1:
+            btext = self.searcher.schema[field].to_bytes(terms[0])
+            counts = np.zeros(self.size, dtype=np.float64)
+            if self.stats.doc_frequency(self.reader, field, btext):
+                for leaf, offset, segment in self.leaves:
+                    ids, weights = self.cache.postings(leaf, segment, field, btext)
+                    counts[ids + offset] = weights
+            docs = np.flatnonzero(counts)
+            return docs, counts[docs]
+        phrase = wq.Phrase(field, list(terms))
+        self._read_positions_first(phrase)
+        parts = [self.term(field, word) for word in terms]
+        candidates = np.logical_and.reduce([p.mask for p in parts]) & self.live
+        if not candidates.any():
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        return self._phrase_counts(phrase, candidates)
+
+    def _field_lengths(self, field: str) -> np.ndarray:
+        """Every document's (Whoosh-rounded) length of ``field``, over all segments."""
+        lengths = np.zeros(self.size, dtype=np.float64)
+        for leaf, offset, segment in self.leaves:
+            found = self.cache.lengths(leaf, segment, field)
+            lengths[offset:offset + len(found)] = found
+        return lengths
 
     def _by_whoosh(self, node) -> Matches:
         mask = np.zeros(self.size, dtype=bool)

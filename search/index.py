@@ -32,7 +32,7 @@ from ingest import Event
 from search import query as q
 from search.analysis import fold, query_terms, stem, term_of
 from search.codec import EventCodec
-from search.engine import PostingCache, Scorer, Statistics, segments
+from search.engine import Blend, PostingCache, Scorer, Statistics, segments
 from search.errors import (
     IndexCorrupt,
     IndexLocked,
@@ -361,13 +361,7 @@ class _Compiler:
         if node is None:
             return None
         if isinstance(node, q.Synonym):
-            # What was typed (a run of words keeps the query's any-word reading at the
-            # top), or its synonyms, each scoring less.
-            parts = [self.compile(node.original, top=top)]
-            parts += [wq.Or([alternative], boost=SYNONYM_BOOST) for alternative in
-                      (self.compile(a, top=False) for a in node.alternatives) if alternative]
-            parts = [part for part in parts if part is not None]
-            return wq.Or(parts) if parts else None
+            return self.synonym(node, top)
         if isinstance(node, q.Word):
             if node.implicit_year and not self.years_as_words:
                 if top:  # among the words of the query: a filter
@@ -437,6 +431,33 @@ class _Compiler:
         for variant in variants:
             self.weigh(variant)
         return wq.Or([wq.Term(f, v, boost=FIELD_BOOSTS[f]) for f in fields for v in variants])
+
+    def synonym(self, node: q.Synonym, top: bool) -> wq.Query | None:
+        """What was typed and its synonyms, scored as one term in each field (engine.Blend):
+        the wording typed counts fully, a synonym by SYNONYM_BOOST. A run of words typed
+        without quotes also matches its words anywhere, as any words do."""
+        typed = node.original
+        if isinstance(typed, q.And):
+            field = typed.children[0].field
+            terms = tuple(t for word in typed.children for t in query_terms(word.text))
+        else:
+            field = typed.field
+            terms = _terms(typed)
+        forms = {terms: 1.0} if terms else {}
+        for alternative in node.alternatives:
+            forms.setdefault(_terms(alternative), SYNONYM_BOOST)
+        forms.pop((), None)
+        if not forms:
+            return None
+        for form in forms:
+            for term in form:
+                self.weigh(term)
+        blend = wq.Or([Blend(f, tuple(forms.items()), boost=FIELD_BOOSTS[f])
+                       for f in self.fields(field)])
+        if isinstance(typed, q.And):
+            words = self.compile(typed, top=top)
+            return wq.Or([words, blend]) if words is not None else blend
+        return blend
 
     def phrase(self, tokens: list[str], field: str | None) -> wq.Query | None:
         if not tokens:
@@ -1119,6 +1140,13 @@ def _close_searchers(open_searchers: dict, lock: threading.Lock) -> None:
         open_searchers.clear()
     for searcher in searchers:
         searcher.close()
+
+
+def _terms(node) -> tuple[str, ...]:
+    """The index terms of a word or phrase node."""
+    if isinstance(node, q.Phrase) and node.terms is not None:
+        return node.terms
+    return tuple(query_terms(node.text))
 
 
 def _report(counts: Counter, skipped: int, started: float, notes: list[str]) -> UpdateReport:

@@ -28,7 +28,7 @@ from search.results import Expansion
 
 #: How much a synonym's match counts against the words as typed, chosen on the judged
 #: queries of tests/relevance (docs/relevance.md).
-SYNONYM_BOOST = 0.6
+SYNONYM_BOOST = 0.5
 #: At most this many other forms are searched for one word or phrase of a query.
 MAX_ALTERNATIVES = 8
 #: A phrase with several forms in it is searched in at most this many other wordings.
