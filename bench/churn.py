@@ -21,15 +21,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from eventsearch.ingest import load_directory  # noqa: E402
+from eventsearch.search import create_index  # noqa: E402
+from eventsearch.search.merging import merge_policy, tiny_limit  # noqa: E402
 from whoosh.reading import SegmentReader  # noqa: E402
 from whoosh.writing import MERGE_SMALL  # noqa: E402
 
 from bench.common import percentile, say  # noqa: E402
 from bench.generate import generate_corpus  # noqa: E402
 from bench.perf import make_queries  # noqa: E402
-from ingest import load_directory  # noqa: E402
-from search import create_index  # noqa: E402
-from search.merging import merge_policy, tiny_limit  # noqa: E402
 
 
 def whoosh_policy(writer, found_segments):

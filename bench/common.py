@@ -7,8 +7,8 @@ import re
 import statistics
 from pathlib import Path
 
-from ingest import Event
-from search.analysis import STOP_WORDS
+from eventsearch.ingest import Event
+from eventsearch.search.analysis import STOP_WORDS
 
 
 def say(message: str) -> None:

@@ -36,8 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bs4 import BeautifulSoup  # noqa: E402
-
-from ingest import NotAnEvent, ParseError, parse_event  # noqa: E402
+from eventsearch.ingest import NotAnEvent, ParseError, parse_event  # noqa: E402
 
 PAGES = ROOT.parent / "shared" / "data" / "pages"
 JUDGED = Path(__file__).resolve().parent / "extract_judged.tsv"

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest import load_directory  # noqa: E402
+from eventsearch.ingest import load_directory  # noqa: E402
 
 CATEGORIES = ("Milestone", "Research", "Model", "Product", "Company", "Policy", "Dataset",
               "Hardware")

@@ -31,14 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import bm25s  # noqa: E402
+import eventsearch.search.index as search_index  # noqa: E402
+import eventsearch.search.query as search_query  # noqa: E402
 import ir_measures  # noqa: E402
 import Stemmer  # noqa: E402
+from eventsearch.ingest import Event, Section  # noqa: E402
+from eventsearch.search import create_index  # noqa: E402
 from ir_measures import AP, P, R, nDCG  # noqa: E402
-
-import search.index as search_index  # noqa: E402
-import search.query as search_query  # noqa: E402
-from ingest import Event, Section  # noqa: E402
-from search import create_index  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "ir"
 COLLECTIONS = ("cranfield", "cisi", "vaswani")

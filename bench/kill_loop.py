@@ -26,14 +26,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from eventsearch.search import open_index  # noqa: E402
+from eventsearch.search.check import check_index  # noqa: E402
+
 from bench.common import say  # noqa: E402
 from bench.generate import generate_corpus  # noqa: E402
-from search import open_index  # noqa: E402
-from search.check import check_index  # noqa: E402
 
 
 def index_command(pages: Path, index_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "web", "index", str(pages), "--index", str(index_dir)]
+    return [sys.executable, "-m", "eventsearch", "index", str(pages), "--index", str(index_dir)]
 
 
 def state(index_dir: Path) -> dict[str, str]:

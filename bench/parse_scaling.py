@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest import ParseError, parse_event  # noqa: E402
+from eventsearch.ingest import ParseError, parse_event  # noqa: E402
 
 SHAPES = {
     "paragraphs": ("<h1>T</h1>", "<p>w</p>", ""),

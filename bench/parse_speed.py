@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest import NotAnEvent, ParseError, find_pages  # noqa: E402
-from ingest import parse as parse_module  # noqa: E402
+from eventsearch.ingest import NotAnEvent, ParseError, find_pages  # noqa: E402
+from eventsearch.ingest import parse as parse_module  # noqa: E402
 
 
 def one_round(parse, pages: list[tuple[bytes, str]]) -> float:

@@ -41,6 +41,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from eventsearch.ingest import Event, find_pages, iter_directory, load_file  # noqa: E402
+from eventsearch.search import create_index, open_index  # noqa: E402
+from eventsearch.search.schema import FIELD_BOOSTS  # noqa: E402
+
 from bench.common import (  # noqa: E402
     cpu_model,
     percentile,
@@ -50,9 +54,6 @@ from bench.common import (  # noqa: E402
     vocabulary,
 )
 from bench.generate import generate_corpus  # noqa: E402
-from ingest import Event, find_pages, iter_directory, load_file  # noqa: E402
-from search import create_index, open_index  # noqa: E402
-from search.schema import FIELD_BOOSTS  # noqa: E402
 
 SECTION = "## Search core"
 WARMUP_QUERIES = 10
@@ -465,7 +466,7 @@ def run_command(folder: Path, index_dir: Path) -> tuple[float, str]:
     """Run ``eventsearch index FOLDER --index DIR``: (seconds, its one-line report)."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "web", "index", str(folder), "--index", str(index_dir)],
+        [sys.executable, "-m", "eventsearch", "index", str(folder), "--index", str(index_dir)],
         capture_output=True, text=True, check=True, cwd=ROOT)
     elapsed = time.perf_counter() - started
     return elapsed, done.stdout.strip().splitlines()[-1].split(": ", 1)[-1]
@@ -698,7 +699,7 @@ page. Figures are wall-clock times.
 - **Re-index one page, index share**: one page gets a new sentence in its summary, is
   re-parsed alone, and `index.update(events)` runs with all {big.size:,} already-parsed
   events; median of {REINDEX_ROUNDS} rounds, each on another page.
-- **Re-index one page, end to end**: `python -m web index FOLDER --index DIR` in a
+- **Re-index one page, end to end**: `python -m eventsearch index FOLDER --index DIR` in a
   subprocess (what an editor runs), once with nothing changed (the first run after the
   build from Python), then again after another page changed; the second run is the figure.
 - **Queries**: {queries} seeded queries (half 1 to 4 plain words drawn from the corpus, by

@@ -17,10 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import search.index as search_index  # noqa: E402
-from ingest import load_directory  # noqa: E402
-from search import create_index  # noqa: E402
-from search.synonyms import SYNONYM_BOOST  # noqa: E402
+import eventsearch.search.index as search_index  # noqa: E402
+from eventsearch.ingest import load_directory  # noqa: E402
+from eventsearch.search import create_index  # noqa: E402
+from eventsearch.search.synonyms import SYNONYM_BOOST  # noqa: E402
+
 from tests.relevance.evaluate import load_judgments, ndcg_at  # noqa: E402
 
 WEIGHTS = (0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)

@@ -17,9 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import search.index as search_index  # noqa: E402
-from ingest import load_directory  # noqa: E402
-from search import create_index  # noqa: E402
+import eventsearch.search.index as search_index  # noqa: E402
+from eventsearch.ingest import load_directory  # noqa: E402
+from eventsearch.search import create_index  # noqa: E402
+
 from tests.relevance.evaluate import evaluate  # noqa: E402
 
 GRID = {

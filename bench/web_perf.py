@@ -47,6 +47,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from eventsearch.ingest import Event, find_pages, load_file  # noqa: E402
+from eventsearch.search import SearchError, open_index  # noqa: E402
+
 from bench.common import (  # noqa: E402
     cpu_model,
     percentile,
@@ -56,8 +59,6 @@ from bench.common import (  # noqa: E402
     vocabulary,
 )
 from bench.generate import CATEGORIES, generate_corpus  # noqa: E402
-from ingest import Event, find_pages, load_file  # noqa: E402
-from search import SearchError, open_index  # noqa: E402
 
 SECTION = "## Web"
 EVENTSEARCH = Path(sys.executable).parent / "eventsearch"
@@ -378,7 +379,7 @@ PROFILED = (
 def profile_page(index_dir: Path, queries: list[Query]) -> dict:
     """Where the page's time goes, without HTTP: search alone, the JSON view and the page
     view timed in turn per query with Flask's test client, then cProfile over each view."""
-    from web import create_app
+    from eventsearch.web import create_app
 
     app = create_app({"INDEX": str(index_dir)})
     client = app.test_client()

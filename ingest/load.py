@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from ingest.model import Event, Listing, NotAnEvent, NotModified, ParseError, Skipped
-from ingest.parse import MAX_PAGE_BYTES, PARSE_TIME_LIMIT, parse_event
+from eventsearch.ingest.limits import MAX_PAGE_BYTES, PARSE_TIME_LIMIT
+from eventsearch.ingest.model import Event, Listing, NotAnEvent, NotModified, ParseError, Skipped
+from eventsearch.ingest.parse import parse_event
 
 log = logging.getLogger(__name__)
 

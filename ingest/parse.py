@@ -17,18 +17,13 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag, UnicodeDammit, XMLParsedAsHTMLWarning
 from bs4.builder import LXMLTreeBuilder
-
-from ingest.extract import MAX_ELEMENTS, Article, Block, normalize_lang, read_article
-from ingest.model import Event, NotAnEvent, ParseError, RelatedLink, Section
-
-#: Pages larger than this are refused rather than parsed (bytes of HTML).
-MAX_PAGE_BYTES = 5_000_000
+from eventsearch.ingest.extract import MAX_ELEMENTS, Article, Block, normalize_lang, read_article
+from eventsearch.ingest.limits import MAX_PAGE_BYTES, PARSE_TIME_LIMIT
+from eventsearch.ingest.model import Event, NotAnEvent, ParseError, RelatedLink, Section
 
 #: Elements nested deeper than this are read as text (as libxml2 and browsers cap depth).
 MAX_DEPTH = 256
 
-#: Seconds one page may take to parse before it is given up (None: no limit).
-PARSE_TIME_LIMIT = 10.0
 
 _JUNK_TAGS = (
     "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object",

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest import load_directory  # noqa: E402
+from eventsearch.ingest import load_directory  # noqa: E402
 
 
 def render_timeline(corpus: Path) -> str:

@@ -1,11 +1,11 @@
 """Search: the Whoosh index, the query language and typed results. The only user of whoosh.
 
-    from search import open_index
+    from eventsearch.search import open_index
     index = open_index("var/index")
     results = index.search("Mistral efficiency", year=(2020, 2025))
 """
 
-from search.errors import (
+from eventsearch.search.errors import (
     IndexCorrupt,
     IndexLocked,
     IndexNotFound,
@@ -15,8 +15,8 @@ from search.errors import (
     SearchError,
     SynonymsError,
 )
-from search.index import EventIndex, create_index, default_index_dir, open_index
-from search.results import Hit, SearchResults, SectionHit, UpdateReport
+from eventsearch.search.index import EventIndex, create_index, default_index_dir, open_index
+from eventsearch.search.results import Hit, SearchResults, SectionHit, UpdateReport
 
 __all__ = [
     "EventIndex",

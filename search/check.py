@@ -6,13 +6,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from eventsearch.search.codec import file_checksum, segment_checksums, segment_files
+from eventsearch.search.engine import segments
+from eventsearch.search.errors import SearchError
+from eventsearch.search.index import open_index
+from eventsearch.search.results import _AsDict
 from whoosh.filedb.filestore import FileStorage
-
-from search.codec import file_checksum, segment_checksums, segment_files
-from search.engine import segments
-from search.errors import SearchError
-from search.index import open_index
-from search.results import _AsDict
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import zlib
 
+from eventsearch.search.errors import IndexCorrupt
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocReader, W3PerDocWriter
-
-from search.errors import IndexCorrupt
 
 
 def segment_files(segment) -> dict[str, int]:

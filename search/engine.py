@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
+from eventsearch.search.highlight import idf
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
-
-from search.highlight import idf
 
 #: How many postings the cache keeps across all terms (8 bytes each, ~32 MB).
 CACHE_POSTINGS = 4_000_000

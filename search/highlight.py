@@ -8,8 +8,8 @@ import re
 from collections import Counter
 from html import escape
 
-from search.analysis import WORD, fold, term_of
-from search.analysis import terms as text_terms
+from eventsearch.search.analysis import WORD, fold, term_of
+from eventsearch.search.analysis import terms as text_terms
 
 SNIPPET_CHARS = 240
 _SENTENCE_START = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“‘(])")

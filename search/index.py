@@ -20,20 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from whoosh import index as whoosh_index
-from whoosh import query as wq
-from whoosh.filedb.filestore import FileStorage
-from whoosh.index import LockError
-from whoosh.scoring import BM25F, BM25FScorer
-from whoosh.support.levenshtein import distance as edit_distance
-from whoosh.writing import CLEAR
-
-from ingest import Event
-from search import query as q
-from search.analysis import fold, query_terms, stem, term_of
-from search.codec import EventCodec
-from search.engine import Blend, PostingCache, Scorer, Statistics, segments
-from search.errors import (
+from eventsearch.ingest import Event
+from eventsearch.search import query as q
+from eventsearch.search.analysis import fold, query_terms, stem, term_of
+from eventsearch.search.codec import EventCodec
+from eventsearch.search.engine import Blend, PostingCache, Scorer, Statistics, segments
+from eventsearch.search.errors import (
     IndexCorrupt,
     IndexLocked,
     IndexNotFound,
@@ -41,10 +33,10 @@ from search.errors import (
     IndexWriteError,
     SynonymsError,
 )
-from search.highlight import best_passage, idf, mark_terms, score_sections
-from search.merging import fold_tiny, merge_policy, segments_to_merge
-from search.params import MAX_PAGE, MAX_PER_PAGE, check_count, check_sort, year_range
-from search.results import (
+from eventsearch.search.highlight import best_passage, idf, mark_terms, score_sections
+from eventsearch.search.merging import fold_tiny, merge_policy, segments_to_merge
+from eventsearch.search.params import MAX_PAGE, MAX_PER_PAGE, check_count, check_sort, year_range
+from eventsearch.search.results import (
     EventRef,
     Expansion,
     FacetCount,
@@ -56,7 +48,7 @@ from search.results import (
     Suggestion,
     UpdateReport,
 )
-from search.schema import (
+from eventsearch.search.schema import (
     FIELD_BOOSTS,
     SCHEMA_VERSION,
     TEXT_FIELDS,
@@ -65,8 +57,15 @@ from search.schema import (
     stored_section_terms,
     to_document,
 )
-from search.synonyms import NO_SYNONYMS, SYNONYM_BOOST, Synonyms, expand, load_synonyms
-from search.vocabulary import Vocabulary, WordCounts
+from eventsearch.search.synonyms import NO_SYNONYMS, SYNONYM_BOOST, Synonyms, expand, load_synonyms
+from eventsearch.search.vocabulary import Vocabulary, WordCounts
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import LockError
+from whoosh.scoring import BM25F, BM25FScorer
+from whoosh.support.levenshtein import distance as edit_distance
+from whoosh.writing import CLEAR
 
 log = logging.getLogger(__name__)
 
@@ -148,9 +147,10 @@ def open_index(path: str | os.PathLike) -> EventIndex:
     if not folder.is_dir():
         raise IndexNotFound(folder)
     meta = _read_meta(folder)
+    if not any(folder.glob(f"_{INDEX_NAME}_*.toc")):
+        raise IndexNotFound(folder)
     if meta.get("schema_version") != SCHEMA_VERSION:
-        with _reading(folder):
-            _storage(folder).open_index(INDEX_NAME)  # no index at all: IndexNotFound
+        # Not read any further: its table of contents may name code this version lacks.
         raise IndexOutdated(folder, meta.get("schema_version"), SCHEMA_VERSION)
     with _reading(folder):
         ix = _storage(folder).open_index(INDEX_NAME)
@@ -192,7 +192,7 @@ def _read_meta(folder: Path) -> dict:
 #: What Whoosh raises on a table of contents it cannot read (tests/test_index_safety.py
 #: damages one in each of these ways).
 _UNREADABLE = (whoosh_index.IndexError, pickle.UnpicklingError, EOFError, struct.error,
-               TypeError, ValueError)
+               TypeError, ValueError, ImportError)
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Literal, get_args
 
-from search.errors import QueryError
+from eventsearch.search.errors import QueryError
 
 Sort = Literal["relevance", "year", "-year"]
 SORTS: tuple[str, ...] = get_args(Sort)

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 
-from search.params import MAX_QUERY_CHARS, parse_years
+from eventsearch.search.params import MAX_QUERY_CHARS, parse_years
 
 MAX_CLAUSES = 80
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from eventsearch.ingest import Event, RelatedLink, Section
+from eventsearch.search.analysis import analyzer, vocabulary
+from eventsearch.search.highlight import section_terms
 from whoosh import columns
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from ingest import Event, RelatedLink, Section
-from search.analysis import analyzer, vocabulary
-from search.highlight import section_terms
-
 #: Bumped whenever the schema or the analysis changes; an index of another version is
 #: rebuilt (``eventsearch index``) or refused (``open_index``), never read wrongly.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: The searched text fields and their weights, chosen on tests/relevance (docs/relevance.md).
 FIELD_BOOSTS = {

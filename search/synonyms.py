@@ -21,10 +21,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from search import query as q
-from search.analysis import query_terms
-from search.errors import SynonymsError
-from search.results import Expansion
+from eventsearch.search import query as q
+from eventsearch.search.analysis import query_terms
+from eventsearch.search.errors import SynonymsError
+from eventsearch.search.results import Expansion
 
 #: How much a synonym's match counts against the words as typed, chosen on the judged
 #: queries of tests/relevance (docs/relevance.md).

@@ -25,7 +25,7 @@ def pages_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def corpus_events():
-    from ingest import load_directory
+    from eventsearch.ingest import load_directory
 
     return load_directory(CORPUS).events
 
@@ -33,7 +33,7 @@ def corpus_events():
 @pytest.fixture(scope="session")
 def corpus_index(tmp_path_factory, corpus_events):
     """A real Whoosh index of the bundled corpus, on disk, shared by read-only tests."""
-    from search import create_index
+    from eventsearch.search import create_index
 
     index = create_index(tmp_path_factory.mktemp("corpus-index"))
     index.update(corpus_events)
@@ -49,7 +49,7 @@ def index_dir(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def app(corpus_index):
     """The real Flask app over the real corpus index."""
-    from web import create_app
+    from eventsearch.web import create_app
 
     return create_app({"INDEX": str(corpus_index.path), "TESTING": True})
 

@@ -8,11 +8,11 @@ import sys
 from dataclasses import fields
 
 from click.testing import CliRunner
+from eventsearch.ingest import Event
+from eventsearch.web.cli import cli
 
-from ingest import Event
 from tests.conftest import CORPUS, PAGES
 from tests.siteserver import serve
-from web.cli import cli
 
 EVENT_FIELDS = [f.name for f in fields(Event)]
 
@@ -44,7 +44,7 @@ def test_parse_single_file_prints_a_readable_record():
 
 def test_parse_missing_source_fails_with_one_line_and_no_traceback():
     result = subprocess.run(
-        [sys.executable, "-m", "web", "parse", "/no/such/place"],
+        [sys.executable, "-m", "eventsearch", "parse", "/no/such/place"],
         capture_output=True, text=True,
     )
     assert result.returncode == 1

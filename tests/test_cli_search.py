@@ -13,10 +13,10 @@ import sys
 import pytest
 import requests
 from click.testing import CliRunner
+from eventsearch.search import open_index
+from eventsearch.web.cli import cli
 
-from search import open_index
 from tests.conftest import CORPUS, ROOT
-from web.cli import cli
 
 
 def run(*args: str, env: dict | None = None):
@@ -119,7 +119,7 @@ def test_bad_options_are_one_line_errors(built, args):
 
 
 def test_missing_index_is_a_clear_error(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "web", "search", "x", "--index",
+    result = subprocess.run([sys.executable, "-m", "eventsearch", "search", "x", "--index",
                              str(tmp_path / "none")], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 1
     assert result.stderr.strip() == (f"Error: no index at {tmp_path / 'none'}: build one with "
@@ -130,8 +130,9 @@ def test_missing_index_is_a_clear_error(tmp_path):
 def test_serve_builds_the_index_then_serves_and_sees_reindexing(tmp_path):
     index_dir = tmp_path / "fresh-index"
     env = {**os.environ, "EVENTSEARCH_INDEX": str(index_dir)}
-    server = subprocess.Popen([sys.executable, "-m", "web", "serve", "--port", "0"], cwd=ROOT,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen([sys.executable, "-m", "eventsearch", "serve", "--port", "0"],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
     try:
         line = server.stdout.readline()
         address = re.search(r"Serving eventsearch at (http://127\.0\.0\.1:\d+/)", line).group(1)
@@ -144,8 +145,8 @@ def test_serve_builds_the_index_then_serves_and_sees_reindexing(tmp_path):
         target = pages / "eliza.html"
         target.write_text(target.read_text().replace('class="event-summary">',
                                                      'class="event-summary">Xylophone. ', 1))
-        reindex = subprocess.run([sys.executable, "-m", "web", "index", str(pages)], env=env,
-                                 cwd=ROOT, capture_output=True, text=True)
+        reindex = subprocess.run([sys.executable, "-m", "eventsearch", "index", str(pages)],
+                                 env=env, cwd=ROOT, capture_output=True, text=True)
         assert reindex.returncode == 0, reindex.stderr
         found = requests.get(f"{address}api/search?q=xylophone", timeout=10).json()
         assert [h["slug"] for h in found["hits"]] == ["eliza"]

@@ -6,8 +6,8 @@ import re
 from collections import Counter
 
 import pytest
+from eventsearch.ingest import load_directory
 
-from ingest import load_directory
 from scripts.make_timeline import render_timeline
 from tests.conftest import CORPUS
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import gzip
 
 import pytest
+from eventsearch.ingest import CrawlError, Event, LoadResult, crawl, load_directory
+from eventsearch.ingest.crawler import MAX_CRAWL_DELAY, USER_AGENT, Crawler
 
-from ingest import CrawlError, Event, LoadResult, crawl, load_directory
-from ingest.crawl import MAX_CRAWL_DELAY, USER_AGENT, Crawler
 from tests.conftest import CORPUS
 from tests.siteserver import Route, event_page, serve, urlset, write_site
 

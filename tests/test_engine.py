@@ -12,12 +12,11 @@ import pickle
 
 import numpy as np
 import pytest
-
-from search import create_index
-from search import query as q
-from search.engine import PostingCache, Scorer
-from search.index import RANKING, _Compiler
-from search.schema import to_document
+from eventsearch.search import create_index
+from eventsearch.search import query as q
+from eventsearch.search.engine import PostingCache, Scorer
+from eventsearch.search.index import RANKING, _Compiler
+from eventsearch.search.schema import to_document
 
 QUERIES = [
     "Mistral efficiency",
@@ -116,9 +115,8 @@ def test_the_cache_forgets_segments_merged_away(index_dir, corpus_events):
 
 
 def test_positions_decode_in_one_call_as_whoosh_decodes_them_one_by_one():
+    from eventsearch.search.engine import _decode_deltas
     from whoosh.formats import Positions
-
-    from search.engine import _decode_deltas
 
     fmt = Positions()
     lists = [[0], [3, 7, 300, 70000], [5, 6], list(range(0, 4000, 3))]
@@ -135,7 +133,7 @@ def test_positions_decode_in_one_call_as_whoosh_decodes_them_one_by_one():
 def test_positions_are_whooshs(segmented):
     """Every position of some terms, as the phrase check reads them, against Whoosh's
     matcher read posting by posting."""
-    from search.engine import _read_positions, _read_postings, segments
+    from eventsearch.search.engine import _read_positions, _read_postings, segments
 
     searcher = segmented._searcher()
     fmt = searcher.schema["body"].format
@@ -161,7 +159,7 @@ def test_positions_are_whooshs(segmented):
 
 
 def test_statistics_ask_whoosh_once_per_term_as_text_or_bytes(segmented):
-    from search.engine import Statistics
+    from eventsearch.search.engine import Statistics
 
     searcher = segmented._searcher()
     stats = Statistics()

@@ -7,9 +7,9 @@ import statistics
 
 import pytest
 from bs4 import BeautifulSoup
+from eventsearch.ingest import parse_event
 
 from bench.extract import f1, ours, read_judged, title_right
-from ingest import parse_event
 from tests.conftest import PAGES, SHARED
 
 SHARED_PAGES = SHARED / "data" / "pages"
@@ -107,8 +107,8 @@ def test_real_pages_right_title_and_year_and_clean_text():
 
 
 def test_language_is_indexed_shown_and_in_the_api(tmp_path):
-    from search import create_index, open_index
-    from web import create_app
+    from eventsearch.search import create_index, open_index
+    from eventsearch.web import create_app
 
     french, english = parse_fixture("news-jsonld.html"), parse_fixture("timeline-badge.html")
     index = create_index(tmp_path / "index")

@@ -6,10 +6,9 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from search.analysis import query_terms
-from search.analysis import terms as text_terms
-from search.highlight import _spans, _spans_by_words, best_passage, score_sections
+from eventsearch.search.analysis import query_terms
+from eventsearch.search.analysis import terms as text_terms
+from eventsearch.search.highlight import _spans, _spans_by_words, best_passage, score_sections
 
 AWKWARD = [
     "Gödel's theorem, Erdős numbers and the café at Zürich: naïve façades.",
@@ -58,7 +57,7 @@ def test_snippets_mark_every_form_of_the_word(query, text, marked):
 
 
 def test_sections_are_scored_the_same_from_stored_counts(corpus_events):
-    from search.highlight import section_terms
+    from eventsearch.search.highlight import section_terms
 
     event = next(e for e in corpus_events if e.slug == "mistral-7b")
     weights = dict.fromkeys(query_terms("efficiency open weights"), 1.0)
@@ -69,8 +68,8 @@ def test_sections_are_scored_the_same_from_stored_counts(corpus_events):
 
 
 def test_packed_term_counts():
-    from search.analysis import term_of
-    from search.highlight import section_terms, term_count
+    from eventsearch.search.analysis import term_of
+    from eventsearch.search.highlight import section_terms, term_count
 
     length, packed = section_terms("Scaling Laws", "Scaling the models: models scale. U.S. law")
     assert length == 6  # "the" is a stop word
@@ -83,9 +82,8 @@ def test_packed_term_counts():
 
 
 def test_folding_ascii_text_skips_the_accent_map():
+    from eventsearch.search.analysis import fold
     from whoosh.support.charset import accent_map
-
-    from search.analysis import fold
 
     every_ascii = "".join(map(chr, range(128)))
     assert fold(every_ascii) == every_ascii.lower().translate(accent_map)

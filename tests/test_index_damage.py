@@ -13,14 +13,21 @@ import sys
 from pathlib import Path
 
 import pytest
+from eventsearch.search import (
+    IndexCorrupt,
+    IndexNotFound,
+    IndexWriteError,
+    create_index,
+    open_index,
+)
+from eventsearch.search.check import check_index
 
-from search import IndexCorrupt, IndexNotFound, IndexWriteError, create_index, open_index
-from search.check import check_index
 from tests.conftest import ROOT
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "web", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "eventsearch", *args], capture_output=True,
+                          text=True,
                           cwd=ROOT, timeout=300, env={**os.environ, **(env or {})})
 
 
@@ -87,7 +94,7 @@ def test_every_command_says_the_index_is_damaged_and_index_rebuilds_it(damaged,
 
 
 def test_the_web_answers_503_for_a_damaged_index(damaged):
-    from web import create_app
+    from eventsearch.web import create_app
 
     client = create_app({"INDEX": str(damaged), "TESTING": True}).test_client()
     response = client.get("/api/search?q=mistral")
@@ -182,7 +189,7 @@ def test_a_full_disk_is_a_clear_error_and_leaves_the_last_commit(small_disk, cor
 
 
 def test_the_web_does_not_answer_304_for_an_index_made_anew(index_dir, corpus_events):
-    from web import create_app
+    from eventsearch.web import create_app
 
     create_index(index_dir).update(corpus_events[:20])
     client = create_app({"INDEX": str(index_dir), "TESTING": True}).test_client()

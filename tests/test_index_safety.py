@@ -12,14 +12,15 @@ import threading
 import time
 
 import pytest
+from eventsearch.search import IndexLocked, create_index, open_index
 
 from bench.generate import generate_corpus
-from search import IndexLocked, create_index, open_index
 from tests.conftest import CORPUS, ROOT
 
 
 def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "web", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "eventsearch", *args], capture_output=True,
+                          text=True,
                           cwd=ROOT, timeout=300, **kwargs)
 
 
@@ -132,7 +133,7 @@ def test_kill_9_mid_reindex_leaves_the_last_commit_whole(tmp_path, index_dir, co
     index.update(corpus_events)
     before = _segment_files(index_dir)
 
-    process = subprocess.Popen([sys.executable, "-m", "web", "index", str(pages), "--index",
+    process = subprocess.Popen([sys.executable, "-m", "eventsearch", "index", str(pages), "--index",
                                 str(index_dir)], cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
@@ -231,7 +232,7 @@ def test_a_held_searcher_reads_its_own_generation_after_a_commit_folds_segments(
 def test_an_open_index_says_nothing_at_interpreter_exit(index_dir, corpus_events):
     create_index(index_dir).update(corpus_events[:5])
     # Threads still searching as the interpreter exits, as in a server stopped by Ctrl+C.
-    script = ("import sys, threading, time\nfrom search import open_index\n"
+    script = ("import sys, threading, time\nfrom eventsearch import open_index\n"
               "index = open_index(sys.argv[1])\nindex.search('network')\n"
               "def loop():\n    while True:\n        index.search('chess network')\n"
               "for _ in range(3):\n    threading.Thread(target=loop, daemon=True).start()\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from eventsearch.ingest import MAX_PAGE_BYTES, Listing, load_directory
 
-from ingest import MAX_PAGE_BYTES, Listing, load_directory
 from tests.conftest import PAGES
 
 

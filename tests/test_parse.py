@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from eventsearch.ingest import NotAnEvent, ParseError, RelatedLink, Section, parse_event
+from eventsearch.ingest.parse import MAX_PAGE_BYTES, slug_from_url
 
-from ingest import NotAnEvent, ParseError, RelatedLink, Section, parse_event
-from ingest.parse import MAX_PAGE_BYTES, slug_from_url
 from tests.conftest import PAGES
 
 
@@ -169,7 +169,7 @@ def test_content_hash_follows_content_not_markup():
 
 
 def test_event_round_trips_through_dict():
-    from ingest import Event
+    from eventsearch.ingest import Event
 
     event = parse_fixture("nested-inline.html")
     assert Event.from_dict(event.to_dict()) == event

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 
 import pytest
+from eventsearch.ingest import ParseError, Skipped, crawl, load_file, parse_event
+from eventsearch.ingest.load import iter_files
 
-from ingest import ParseError, Skipped, crawl, load_file, parse_event
-from ingest.load import iter_files
 from tests.conftest import CORPUS
 from tests.siteserver import serve
 

@@ -3,10 +3,9 @@ raises ParseError (NotAnEvent is one), never anything else."""
 
 from __future__ import annotations
 
+from eventsearch.ingest import Event, ParseError, parse_event
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from ingest import Event, ParseError, parse_event
 
 settings.register_profile(
     "ingest", max_examples=200, deadline=None,

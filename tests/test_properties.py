@@ -13,12 +13,12 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from eventsearch.search import QueryError, SearchResults
+from eventsearch.search.params import format_year, parse_count, parse_year_filter, parse_years
+from eventsearch.search.query import parse_query
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search import QueryError, SearchResults
-from search.params import format_year, parse_count, parse_year_filter, parse_years
-from search.query import parse_query
 from tests.test_web_api import validate
 
 settings.register_profile("ci", max_examples=150, deadline=None,

@@ -6,9 +6,15 @@ import json
 import re
 
 import pytest
-
-from search import IndexNotFound, IndexOutdated, QueryError, SearchResults, create_index, open_index
-from search.schema import SCHEMA_VERSION
+from eventsearch.search import (
+    IndexNotFound,
+    IndexOutdated,
+    QueryError,
+    SearchResults,
+    create_index,
+    open_index,
+)
+from eventsearch.search.schema import SCHEMA_VERSION
 
 
 def slugs(results: SearchResults) -> list[str]:

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from eventsearch.ingest import SourceManifest
+from eventsearch.search import open_index
+from eventsearch.web.cli import cli
+from eventsearch.web.indexing import SOURCES_FILE, build_index, commit_sources, read_sources
 
-from ingest import SourceManifest
-from search import open_index
 from tests.conftest import ROOT
 from tests.siteserver import Route, event_page, serve, write_site
-from web.cli import SOURCES_FILE, build_index, cli, commit_sources, read_sources
 
 OLD = 1_600_000_000_000_000_000  # a modification time (ns) well in the past
 
@@ -329,7 +330,7 @@ def test_watch_indexes_changes_and_stops_cleanly_on_ctrl_c(tmp_path):
     write(pages / "a.html", event_page("Alpha"))
     write(pages / "b.html", event_page("Beta"))
     process = subprocess.Popen(
-        [sys.executable, "-m", "web", "index", str(pages), "--index", str(ix), "--watch",
+        [sys.executable, "-m", "eventsearch", "index", str(pages), "--index", str(ix), "--watch",
          "--json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         out, err = Lines(process.stdout), Lines(process.stderr)
@@ -367,7 +368,7 @@ def test_watch_refuses_urls():
 def run_on_terminal(*args: str) -> tuple[int, str, str]:
     """Run eventsearch with its stderr on a pseudo-terminal: (exit code, stdout, stderr)."""
     master, slave = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "web", *map(str, args)], cwd=ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "eventsearch", *map(str, args)], cwd=ROOT,
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
     os.close(slave)
     seen = []

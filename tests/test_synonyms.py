@@ -9,13 +9,13 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from eventsearch.search import SynonymsError, create_index, open_index
+from eventsearch.search.analysis import query_terms
+from eventsearch.search.synonyms import SYNONYM_BOOST, load_synonyms, parse_synonyms
+from eventsearch.web import create_app
+from eventsearch.web.cli import cli
 
-from search import SynonymsError, create_index, open_index
-from search.analysis import query_terms
-from search.synonyms import SYNONYM_BOOST, load_synonyms, parse_synonyms
 from tests.conftest import CORPUS
-from web import create_app
-from web.cli import cli
 
 BUNDLED = CORPUS / "synonyms.txt"
 

@@ -7,8 +7,7 @@ import math
 from collections import Counter
 
 import pytest
-
-from search import create_index, open_index
+from eventsearch.search import create_index, open_index
 
 
 def edited(event, **changes):
@@ -161,7 +160,7 @@ def test_repeated_updates_keep_few_segments_and_reclaim_replaced_events(index_di
     """Whoosh's own policy let a dozen segments and every replaced event pile up
     (search/merging.py); here each tier keeps at most three segments, and no segment
     keeps a third of its documents deleted."""
-    from search.merging import MAX_DELETED_SHARE, SEGMENTS_PER_TIER, TIER_FACTOR
+    from eventsearch.search.merging import MAX_DELETED_SHARE, SEGMENTS_PER_TIER, TIER_FACTOR
 
     events = [dataclasses.replace(e, slug=f"{e.slug}-{n}", content_hash="")
               for n in range(4) for e in corpus_events][:240]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from search import create_index
-from search.schema import to_document
-from search.vocabulary import Vocabulary, WordCounts
+from eventsearch.search import create_index
+from eventsearch.search.schema import to_document
+from eventsearch.search.vocabulary import Vocabulary, WordCounts
 
 
 def with_word(event, slug: str, word: str):
@@ -67,8 +67,8 @@ def test_an_update_shows_new_words_at_once(index_dir, corpus_events):
 
 
 def test_the_writer_saves_each_segments_word_counts(index_dir, corpus_events):
-    from search import open_index
-    from search.engine import segments
+    from eventsearch.search import open_index
+    from eventsearch.search.engine import segments
 
     index = create_index(index_dir)
     index.update(corpus_events[:40])
@@ -91,7 +91,7 @@ def test_the_writer_saves_each_segments_word_counts(index_dir, corpus_events):
 
 
 def test_a_damaged_word_counts_file_is_counted_again(index_dir, corpus_events):
-    from search import open_index
+    from eventsearch.search import open_index
 
     index = create_index(index_dir)
     index.update([*corpus_events, with_word(corpus_events[3], "zymurgy", "Zymurgy")])

@@ -6,8 +6,7 @@ import itertools
 
 import jsonschema
 import pytest
-
-from web import create_app
+from eventsearch.web import create_app
 
 DOCUMENTED_STATUS = {400, 404, 405, 503}
 

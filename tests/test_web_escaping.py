@@ -6,11 +6,11 @@ import re
 import shutil
 
 import pytest
+from eventsearch.ingest import load_directory
+from eventsearch.search import create_index
+from eventsearch.web import create_app
 
-from ingest import load_directory
-from search import create_index
 from tests.conftest import CORPUS, FIXTURES
-from web import create_app
 
 ATTACKS = re.compile(r"<script>alert|<img src=x|<iframe|onmouseover=\"alert|onclick='alert|"
                      r"</textarea><script")

@@ -7,8 +7,7 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
-from web import create_app
+from eventsearch.web import create_app
 
 
 class Links(HTMLParser):
@@ -181,7 +180,7 @@ def test_pages_have_no_inline_script_or_style(client):
 
 
 def test_etag_follows_the_index_version(tmp_path, corpus_events):
-    from search import create_index
+    from eventsearch.search import create_index
 
     index = create_index(tmp_path / "ix")
     index.update(corpus_events[:10])
@@ -195,7 +194,7 @@ def test_etag_follows_the_index_version(tmp_path, corpus_events):
 
 
 def test_no_index_yet_is_503_until_one_is_built(tmp_path, corpus_events):
-    from search import create_index
+    from eventsearch.search import create_index
 
     client = create_app({"INDEX": str(tmp_path / "later"), "TESTING": True}).test_client()
     response = client.get("/search?q=chess")
@@ -223,7 +222,7 @@ def test_search_url_quotes_as_urlencode_does(app, query):
     urlencode() gives."""
     from urllib.parse import parse_qsl, urlencode
 
-    from web.ui import SEARCH_KEYS, _year_links, search_url
+    from eventsearch.web.ui import SEARCH_KEYS, _year_links, search_url
 
     changes = [{}, {"year": "2020"}, {"page": 2}, {"q": "ünïcode & more"},
                {"category": None, "sort": "relevance"}, {"q": "", "figure": None},

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from eventsearch.web.app import current_index
+from eventsearch.web.openapi import openapi_document
+from eventsearch.web.params import BadParameter, count, search_params
 from flask import Blueprint, current_app, jsonify, request, url_for
-
-from web.app import current_index
-from web.openapi import openapi_document
-from web.params import BadParameter, count, search_params
 
 bp = Blueprint("api", __name__)
 

@@ -7,10 +7,9 @@ import threading
 import zlib
 from dataclasses import dataclass, field
 
+from eventsearch.search import EventIndex, SearchError, default_index_dir, open_index
 from flask import Flask, current_app, g, request
 from werkzeug.exceptions import HTTPException
-
-from search import EventIndex, SearchError, default_index_dir, open_index
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from web import api, ui
+    from eventsearch.web import api, ui
 
     app.register_blueprint(ui.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
@@ -80,7 +79,7 @@ def wants_json() -> bool:
 
 
 def _http_error(error: HTTPException):
-    from web import api, ui
+    from eventsearch.web import api, ui
 
     if wants_json():
         return api.error_response(error.code or 500, error.description or error.name)
@@ -88,7 +87,7 @@ def _http_error(error: HTTPException):
 
 
 def _search_error(error: SearchError):
-    from web import api, ui
+    from eventsearch.web import api, ui
 
     status = 503  # the only search errors that reach here: no index, or an outdated one
     message = f"The search index is not available: {error}"

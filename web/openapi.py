@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-
-def _version() -> str:
-    try:
-        return version("eventsearch")
-    except PackageNotFoundError:
-        return "0"
+from eventsearch import __version__
 
 
 def _string(description: str, **extra) -> dict:
@@ -164,7 +157,7 @@ def openapi_document() -> dict:
     """The OpenAPI 3.1 description of /api."""
     return {
         "openapi": "3.1.0",
-        "info": {"title": "eventsearch API", "version": _version(),
+        "info": {"title": "eventsearch API", "version": __version__,
                  "description": "Search event narratives. Every error has the Error shape."},
         "servers": [{"url": "/api"}],
         "paths": {

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from werkzeug.datastructures import MultiDict
-
-from search.errors import QueryError
-from search.params import (
+from eventsearch.search.errors import QueryError
+from eventsearch.search.params import (
     MAX_PAGE,
     MAX_PER_PAGE,
     MAX_QUERY_CHARS,
@@ -19,6 +17,7 @@ from search.params import (
     parse_switch,
     parse_year_filter,
 )
+from werkzeug.datastructures import MultiDict
 
 
 class BadParameter(ValueError):

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import quote_plus
 
+from eventsearch.search.params import format_year
+from eventsearch.web.app import current_index
+from eventsearch.web.chart import year_chart
+from eventsearch.web.params import BadParameter, SearchParams, search_params
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from markupsafe import Markup
-
-from search.params import format_year
-from web.app import current_index
-from web.chart import year_chart
-from web.params import BadParameter, SearchParams, search_params
 
 bp = Blueprint("ui", __name__)
 

@@ -16,21 +16,19 @@ import lxml.etree
 import lxml.html
 import requests
 import urllib3
+from eventsearch.ingest.limits import MAX_CRAWL_DELAY, MAX_PAGE_BYTES, PARSE_TIME_LIMIT
+from eventsearch.ingest.load import LoadResult, Outcome
+from eventsearch.ingest.manifest import PageRecord
+from eventsearch.ingest.model import Listing, NotAnEvent, NotModified, ParseError, Skipped
+from eventsearch.ingest.parse import decode_html, parse_event
 from protego import Protego
 from requests.utils import get_encoding_from_headers
-
-from ingest.load import LoadResult, Outcome
-from ingest.manifest import PageRecord
-from ingest.model import Listing, NotAnEvent, NotModified, ParseError, Skipped
-from ingest.parse import MAX_PAGE_BYTES, PARSE_TIME_LIMIT, decode_html, parse_event
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "eventsearch-crawler/0.1 (+https://example.invalid/eventsearch)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
-#: The longest pause between two requests a site's Crawl-delay is granted.
-MAX_CRAWL_DELAY = 10.0
 #: Redirects followed for one request, each checked before it is requested.
 MAX_REDIRECTS = 5
 #: Sitemap files (sitemap indexes included) read for one crawl.
