@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.2.0"
 
 if TYPE_CHECKING:
+    from eventsearch.corpus import BUNDLED_CORPUS
     from eventsearch.ingest.crawler import CrawlError, crawl, iter_crawl
     from eventsearch.ingest.load import LoadResult, load_directory
     from eventsearch.ingest.model import (
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
 
 #: Where each public name lives (imported on first use).
 _NAMES = {
+    "eventsearch.corpus": ("BUNDLED_CORPUS",),
     "eventsearch.search.index": ("EventIndex", "create_index", "default_index_dir",
                                  "open_index"),
     "eventsearch.search.results": ("EventRef", "Expansion", "FacetCount", "Facets", "Hit",
@@ -86,6 +88,7 @@ _NAMES = {
 _WHERE = {name: module for module, names in _NAMES.items() for name in names}
 
 __all__ = [
+    "BUNDLED_CORPUS",
     "__version__",
     "CrawlError",
     "Event",

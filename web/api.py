@@ -75,8 +75,8 @@ def suggest():
 
 @bp.get("/openapi.json")
 def openapi():
-    """The OpenAPI document of this API."""
-    return jsonify(openapi_document())
+    """The OpenAPI document of this API (its server URL carries any mount prefix)."""
+    return jsonify(openapi_document(f"{request.script_root}/api"))
 
 
 @bp.route("/", defaults={"rest": ""})

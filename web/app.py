@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from eventsearch.search import EventIndex, SearchError, default_index_dir, open_index
 from flask import Flask, current_app, g, request
@@ -33,20 +36,33 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: Mapping[str, Any] | None = None, *,
+               index: EventIndex | str | os.PathLike[str] | None = None) -> Flask:
     """Build the app: defaults, then ``EVENTSEARCH_*`` environment variables, then ``config``.
 
-    The index is opened on the first request that needs it, not here; while there is no
-    index, pages answer 503 and pick the index up as soon as one is built.
+    :param index: the index to serve: an open :class:`EventIndex` (shared with the caller,
+        say another tool that also searches it), or its folder. Else ``config["INDEX"]``,
+        else the default folder. A folder is opened on the first request that needs it, not
+        here; while there is no index, pages answer 503 and pick it up once it is built.
+
+    The app may be mounted under a prefix of another WSGI app (werkzeug's
+    ``DispatcherMiddleware``, say at ``/search``): every link, form, static file and API
+    URL it makes carries the prefix.
     """
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("EVENTSEARCH")
     if config:
         app.config.from_mapping(config)
+    state = _State()
+    if isinstance(index, EventIndex):
+        state.index = index
+        app.config["INDEX"] = str(index.path)
+    elif index is not None:
+        app.config["INDEX"] = os.fspath(index)
     if not app.config["INDEX"]:
         app.config["INDEX"] = str(default_index_dir())
-    app.extensions["eventsearch"] = _State()
+    app.extensions["eventsearch"] = state
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

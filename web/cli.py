@@ -13,11 +13,11 @@ import logging
 import re
 import sys
 from collections.abc import Callable
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from eventsearch.corpus import BUNDLED_CORPUS
 from eventsearch.ingest import Event
 from eventsearch.ingest.limits import MAX_CRAWL_DELAY
 from eventsearch.search import (
@@ -37,8 +37,7 @@ from eventsearch import __version__
 if TYPE_CHECKING:
     from eventsearch.web.indexing import CrawlOptions
 
-#: The corpus that ships with eventsearch, used when no source is given.
-BUNDLED_CORPUS = Path(str(files("eventsearch.corpus")))
+
 
 
 _CRAWL_OPTIONS = (

@@ -153,13 +153,13 @@ def _ok(schema: str, description: str) -> dict:
         "schema": {"$ref": f"#/components/schemas/{schema}"}}}}
 
 
-def openapi_document() -> dict:
-    """The OpenAPI 3.1 description of /api."""
+def openapi_document(base: str = "/api") -> dict:
+    """The OpenAPI 3.1 description of the API served at ``base``."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "eventsearch API", "version": __version__,
                  "description": "Search event narratives. Every error has the Error shape."},
-        "servers": [{"url": "/api"}],
+        "servers": [{"url": base}],
         "paths": {
             "/search": {"get": {
                 "summary": "Search events",
