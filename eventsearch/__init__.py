@@ -47,7 +47,7 @@ if TYPE_CHECKING:
         SearchError,
         SynonymsError,
     )
-    from eventsearch.search.index import EventIndex, create_index, default_index_dir, open_index
+    from eventsearch.search.index import EventIndex, create_index, open_index
     from eventsearch.search.params import Sort
     from eventsearch.search.results import (
         EventRef,
@@ -58,20 +58,22 @@ if TYPE_CHECKING:
         IndexStats,
         SearchResults,
         SectionHit,
+        Snippet,
         Suggestion,
         UpdateReport,
     )
+    from eventsearch.search.storage import default_index_dir
     from eventsearch.search.synonyms import Synonyms
     from eventsearch.web.app import create_app
 
 #: Where each public name lives (imported on first use).
 _NAMES = {
     "eventsearch.corpus": ("BUNDLED_CORPUS",),
-    "eventsearch.search.index": ("EventIndex", "create_index", "default_index_dir",
-                                 "open_index"),
+    "eventsearch.search.index": ("EventIndex", "create_index", "open_index"),
+    "eventsearch.search.storage": ("default_index_dir",),
     "eventsearch.search.results": ("EventRef", "Expansion", "FacetCount", "Facets", "Hit",
-                                   "IndexStats", "SearchResults", "SectionHit", "Suggestion",
-                                   "UpdateReport"),
+                                   "IndexStats", "SearchResults", "SectionHit", "Snippet",
+                                   "Suggestion", "UpdateReport"),
     "eventsearch.search.params": ("Sort",),
     "eventsearch.search.synonyms": ("Synonyms",),
     "eventsearch.search.check": ("IndexCheck", "check_index"),
@@ -115,6 +117,7 @@ __all__ = [
     "SearchResults",
     "Section",
     "SectionHit",
+    "Snippet",
     "Skipped",
     "Sort",
     "Suggestion",

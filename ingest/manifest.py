@@ -126,12 +126,14 @@ class SourceManifest:
                       for site, pages in sorted(self.sites.items())},
         }
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        replaced = False
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump(data, f, separators=(",", ":"))
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self.path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+            replaced = True
+        finally:
+            if not replaced:  # a half-written record is never left behind
+                os.unlink(tmp)

@@ -1,4 +1,4 @@
-"""Search: the Whoosh index, the query language and typed results. The only user of whoosh.
+"""Search: the index, the query language and typed results. The only user of whoosh.
 
     from eventsearch.search import open_index
     index = open_index("var/index")
@@ -15,21 +15,41 @@ from eventsearch.search.errors import (
     SearchError,
     SynonymsError,
 )
-from eventsearch.search.index import EventIndex, create_index, default_index_dir, open_index
-from eventsearch.search.results import Hit, SearchResults, SectionHit, UpdateReport
+from eventsearch.search.index import EventIndex, create_index, open_index
+from eventsearch.search.results import (
+    EventRef,
+    Expansion,
+    FacetCount,
+    Facets,
+    Hit,
+    IndexStats,
+    SearchResults,
+    SectionHit,
+    Snippet,
+    Suggestion,
+    UpdateReport,
+)
+from eventsearch.search.storage import default_index_dir
 
 __all__ = [
     "EventIndex",
+    "EventRef",
+    "Expansion",
+    "FacetCount",
+    "Facets",
     "Hit",
     "IndexCorrupt",
     "IndexLocked",
     "IndexNotFound",
     "IndexOutdated",
+    "IndexStats",
     "IndexWriteError",
     "QueryError",
     "SearchError",
     "SearchResults",
     "SectionHit",
+    "Snippet",
+    "Suggestion",
     "SynonymsError",
     "UpdateReport",
     "create_index",

@@ -88,11 +88,18 @@ def analyzer() -> EventAnalyzer:
     return EventAnalyzer()
 
 
-def vocabulary(text: str) -> str:
+def vocabulary_words(text: str) -> list[str]:
     """The distinct words of ``text`` as written (folded, not stemmed, no stop words),
-    space-separated: what spelling corrections and completions choose from."""
+    sorted: what spelling corrections and completions choose from."""
     words = {fold(w) for w in WORD.findall(text)}
-    return " ".join(sorted(w for w in words if len(w) > 1 and w not in STOP_WORDS))
+    return sorted(w for w in words if len(w) > 1 and w not in STOP_WORDS)
+
+
+def index_terms(text: str) -> list[str]:
+    """The index terms of ``text`` in order, stop words left out: a term's position is
+    its place in this list (what phrases match on)."""
+    terms = [term_of(word) for word in WORD.findall(text)]
+    return [term for term in terms if term is not None]
 
 
 def fold(word: str) -> str:

@@ -1,26 +1,40 @@
-"""How segments are written and read: Whoosh's W3 format, through Whoosh's ``Codec``
-extension point, with two guarantees added.
+"""How segments are written and read: Whoosh's W3 codec, through Whoosh's ``Codec``
+extension point, with our own segment file beside it and two guarantees added.
 
-- **A generation is opened whole when it is taken.** Whoosh opens a segment's column
-  files (stored fields, field lengths, our own columns) the first time each is read. A
-  commit that merges a segment away deletes its files, so a reader that took the old
-  generation just before, and reads a column just after, found the file gone: Whoosh's
-  multi-segment column reader then skipped that segment, shifting every later document
-  number onto another event's row. Here a segment records the columns it wrote, and its
-  reader opens every one of them when it is made, which Whoosh does inside its own retry
-  loop for files deleted under it. On POSIX an open file stays readable after it is
-  deleted, so the generation stays whole for as long as its reader lives.
-- **A damaged file is an error, never a wrong answer.** A segment records the size of
-  every file it wrote; a reader that finds a file missing or of another size raises
-  :class:`~search.errors.IndexCorrupt` instead of reading it.
+- **What queries read is ours.** Each document's ``event`` column value goes to a
+  :class:`~eventsearch.search.segment.SegmentBuilder`, which writes the segment's own file
+  (an inverted index of each text field as arrays, and the stored rows) when Whoosh closes
+  the segment. Whoosh's files hold only the ``slug`` key and the bookkeeping. A merge
+  (Whoosh's ``add_reader``) reads each event back from the old segment's file, through
+  the ``event`` column, and indexes it again.
+- **A generation is opened whole when it is taken.** A segment records the files and
+  columns it wrote, and its reader opens every one of them when it is made (Whoosh does
+  that inside its own retry loop for files deleted under it); EventIndex maps our segment
+  files when it takes a generation. On POSIX an open file stays readable after a commit
+  deletes it, so the generation stays whole for as long as it is read.
+- **A damaged file is an error, never a wrong answer.** A segment records the size and
+  CRC-32 of every file it wrote; a reader that finds a file missing or of another size
+  raises :class:`~eventsearch.search.errors.IndexCorrupt` instead of reading it.
 """
 
 from __future__ import annotations
 
+import os
 import zlib
+from typing import Any
 
 from eventsearch.search.errors import IndexCorrupt
+from eventsearch.search.schema import EVENT_FIELD
+from eventsearch.search.segment import SegmentBuilder, SegmentData
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocReader, W3PerDocWriter
+
+#: The extension of our own segment file.
+SEGMENT_EXT = ".evs"
+
+
+def segment_path(storage, segment) -> str:
+    """Where a segment's own file lives."""
+    return os.path.join(storage.folder, segment.make_filename(SEGMENT_EXT))
 
 
 def segment_files(segment) -> dict[str, int]:
@@ -43,6 +57,19 @@ def file_checksum(storage, name: str) -> int:
     return crc
 
 
+def check_sizes(storage, segment) -> None:
+    """Raise IndexCorrupt if a recorded file of ``segment`` is not as it was written.
+
+    A missing file raises FileNotFoundError instead, which Whoosh's reader retries: a
+    commit may have deleted it a moment ago, and the next table of contents will not
+    name it.
+    """
+    for name, size in segment_files(segment).items():
+        found = storage.file_length(name)
+        if found != size:
+            raise IndexCorrupt(f"{name} is {found:,} bytes where {size:,} were written")
+
+
 def _recorded(segment) -> dict[str, tuple[int, int]]:
     return dict(getattr(segment, "eventsearch_files", None) or {})
 
@@ -56,13 +83,8 @@ def _record(storage, segment, names) -> None:
     segment.eventsearch_files = files
 
 
-def _column_names(segment) -> list[str]:
-    return list(getattr(segment, "eventsearch_columns", None) or ())
-
-
 class EventCodec(W3Codec):
-    """Whoosh's W3 codec with segments that record their files and readers that open
-    every one of them at once (see the module docstring)."""
+    """Whoosh's W3 codec with our own segment file (see the module docstring)."""
 
     def per_document_writer(self, storage, segment):
         return _PerDocWriter(self, storage, segment)
@@ -76,25 +98,8 @@ class EventCodec(W3Codec):
     def terms_reader(self, storage, segment):
         # Whoosh makes a segment's terms reader first: check every file of the segment
         # before any is opened, so that a damaged one leaves nothing open behind it.
-        _check_sizes(storage, segment, segment_files(segment))
+        check_sizes(storage, segment)
         return super().terms_reader(storage, segment)
-
-
-def _check_sizes(storage, segment, names) -> None:
-    """Raise IndexCorrupt if a recorded file of ``segment`` is not as it was written.
-
-    A missing file raises FileNotFoundError instead, which Whoosh's reader retries: a
-    commit may have deleted it a moment ago, and the next table of contents will not
-    name it.
-    """
-    recorded = segment_files(segment)
-    for name in names:
-        if name not in recorded:
-            continue
-        size = storage.file_length(name)
-        if size != recorded[name]:
-            raise IndexCorrupt(
-                f"{name} is {size:,} bytes where {recorded[name]:,} were written")
 
 
 class _PerDocWriter(W3PerDocWriter):
@@ -102,19 +107,30 @@ class _PerDocWriter(W3PerDocWriter):
         super().__init__(codec, storage, segment)
         self.event_storage = storage
         self.event_segment = segment
+        self.builder = SegmentBuilder()
+        self.document: int | None = None
         # Whoosh makes the stored-fields column for every segment.
         self.column_names = {"_stored"}
 
-    def add_column_value(self, fieldname, column, value) -> None:
+    def start_doc(self, docnum: int) -> None:
+        super().start_doc(docnum)
+        self.document = docnum
+
+    def add_column_value(self, fieldname: str, column: Any, value: Any) -> None:
+        if fieldname == EVENT_FIELD:
+            self.builder.add(self.document, value)
+            return
         self.column_names.add(fieldname)
         super().add_column_value(fieldname, column, value)
 
     def close(self) -> None:
         super().close()
         segment = self.event_segment
+        self.builder.write(segment_path(self.event_storage, segment))
         segment.eventsearch_columns = tuple(sorted(self.column_names))
         _record(self.event_storage, segment,
-                [W3Codec.column_filename(segment, name) for name in self.column_names])
+                [W3Codec.column_filename(segment, name) for name in self.column_names]
+                + [segment.make_filename(SEGMENT_EXT)])
 
 
 class _FieldWriter(W3FieldWriter):
@@ -131,32 +147,37 @@ class _FieldWriter(W3FieldWriter):
 
 
 class _PerDocReader(W3PerDocReader):
-    """Opens every column file of its segment when it is made."""
+    """Opens every column file of its segment, and its own segment file, when made."""
 
     def __init__(self, storage, segment) -> None:
         super().__init__(storage, segment)
-        self.event_storage = storage
-        self.event_segment = segment
-        self.opened: dict[str, tuple[object, int]] = {}
-        names = _column_names(segment)
+        self.opened: dict[str, tuple[Any, int]] = {}
+        names = list(getattr(segment, "eventsearch_columns", None) or ())
         self.recorded = bool(names)
+        self.events: SegmentData | None = None
         opened = False
         try:
             for name in names:
                 filename = W3Codec.column_filename(segment, name)
                 self.opened[name] = (storage.open_file(filename),
                                      storage.file_length(filename))
+            if self.recorded:
+                self.events = SegmentData(segment_path(storage, segment))
             opened = True
         finally:
             if not opened:
                 self.close()
 
     def has_column(self, fieldname) -> bool:
+        if fieldname == EVENT_FIELD:
+            return self.events is not None
         if not self.recorded:
             return super().has_column(fieldname)
         return fieldname in self.opened
 
     def column_reader(self, fieldname, column):
+        if fieldname == EVENT_FIELD and self.events is not None:
+            return _EventColumnReader(self.events)
         if not self.recorded:
             return super().column_reader(fieldname, column)
         dbfile, length = self.opened[fieldname]
@@ -167,3 +188,22 @@ class _PerDocReader(W3PerDocReader):
         for dbfile, _ in self.opened.values():
             dbfile.close()
         self.opened = {}
+        self.events = None
+
+
+class _EventColumnReader:
+    """The ``event`` column of a segment: each document's Event, read back from the
+    segment's own file (what a merge indexes again)."""
+
+    def __init__(self, events: SegmentData) -> None:
+        self.events = events
+
+    def __len__(self) -> int:
+        return self.events.count
+
+    def __getitem__(self, docnum: int):
+        return self.events.row(docnum).event()
+
+    def __iter__(self):
+        for docnum in range(self.events.count):
+            yield self[docnum]

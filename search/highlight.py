@@ -1,26 +1,26 @@
-"""Snippets: escaped text with <mark> around the words that matched, cut around the best
-passage; and the sections of a hit scored against the query."""
+"""Snippets: the words of a text that matched, as spans, cut around the best passage; and
+the sections of a hit scored against the query. Values, not markup: the web renders them
+as escaped HTML with <mark>, the command line in bold."""
 
 from __future__ import annotations
 
 import math
 import re
 from collections import Counter
-from html import escape
 
 from eventsearch.search.analysis import WORD, fold, term_of
 from eventsearch.search.analysis import terms as text_terms
+from eventsearch.search.results import Snippet
 
 SNIPPET_CHARS = 240
 _SENTENCE_START = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“‘(])")
 
 
 def best_passage(text: str, weights: dict[str, float],
-                 width: int = SNIPPET_CHARS) -> tuple[float, str]:
+                 width: int = SNIPPET_CHARS) -> tuple[float, Snippet]:
     """(score, snippet) for the best window of ``text``: the most query weight in ``width``.
 
-    The snippet is safe HTML. With no match the score is 0 and the snippet is the
-    opening of the text.
+    With no match the score is 0 and the snippet is the opening of the text.
     """
     spans = _spans(text, weights)
     if not spans:
@@ -132,35 +132,28 @@ def _window_start(text: str, first: int, width: int) -> int:
     return space + 1 if space >= 0 else floor
 
 
-def _render(text: str, start: int, width: int, spans) -> str:
+def _render(text: str, start: int, width: int, spans) -> Snippet:
+    """The window of ``text`` from ``start`` (about ``width`` characters, ending at a word
+    boundary), with an ellipsis where it was cut, and the spans inside it."""
     end = min(len(text), start + width)
     if end < len(text):
         space = text.rfind(" ", start + width // 2, end)
         end = space if space > 0 else end
-    out = ["…" if start > 0 else ""]
-    cursor = start
-    for _, s, e in spans:
-        if s < start or e > end:
-            continue
-        out.append(escape(text[cursor:s]))
-        out.append(f"<mark>{escape(text[s:e])}</mark>")
-        cursor = e
-    out.append(escape(text[cursor:end]))
-    if end < len(text):
-        out.append("…")
-    return "".join(out).strip()
+    lead = "…" if start > 0 else ""
+    body = text[start:end]
+    stripped = len(body) - len(body.lstrip())
+    body = body.strip()
+    shift = len(lead) - start - stripped
+    matches = tuple((s + shift, e + shift) for _, s, e in spans
+                    if s >= start + stripped and e <= start + stripped + len(body))
+    tail = "…" if end < len(text) else ""
+    return Snippet(f"{lead}{body}{tail}", matches)
 
 
-def mark_terms(text: str, terms: set[str] | dict[str, float]) -> str:
-    """The whole of ``text`` as safe HTML, with every word that matches ``terms`` marked."""
-    spans = [(t, s, e) for t, s, e in text_terms(text) if t in terms] if terms else []
-    out, cursor = [], 0
-    for _, start, end in spans:
-        out.append(escape(text[cursor:start]))
-        out.append(f"<mark>{escape(text[start:end])}</mark>")
-        cursor = end
-    out.append(escape(text[cursor:]))
-    return "".join(out)
+def mark_terms(text: str, terms: set[str] | dict[str, float]) -> Snippet:
+    """The whole of ``text``, with every word that matches ``terms`` marked."""
+    spans = [(s, e) for t, s, e in text_terms(text) if t in terms] if terms else []
+    return Snippet(text, tuple(spans))
 
 
 def score_sections(sections, weights: dict[str, float], limit: int = 3, *, terms=None,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields, is_dataclass
+from typing import Literal
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+
+SuggestionKind = Literal["title", "figure", "query"]
 
 
 def _plain(value):
@@ -31,12 +35,41 @@ class _AsDict:
 
 
 @dataclass(frozen=True)
+class Snippet(_AsDict):
+    """Text with the spans a query matched in it (``[start, end)`` offsets into
+    ``text``, in order). No markup: each face renders it its own way, the web as escaped
+    HTML with ``<mark>``, the command line in bold."""
+
+    text: str
+    matches: tuple[tuple[int, int], ...] = ()
+
+    def __str__(self) -> str:
+        return self.text
+
+    def parts(self) -> Iterator[tuple[str, bool]]:
+        """The text in pieces, each with whether it matched."""
+        cursor = 0
+        for start, end in self.matches:
+            if start > cursor:
+                yield self.text[cursor:start], False
+            yield self.text[start:end], True
+            cursor = end
+        if cursor < len(self.text):
+            yield self.text[cursor:], False
+
+    @property
+    def marked(self) -> tuple[str, ...]:
+        """The matched words, as written."""
+        return tuple(self.text[start:end] for start, end in self.matches)
+
+
+@dataclass(frozen=True)
 class SectionHit(_AsDict):
     """A narrative section that matched: link to it with ``#anchor``."""
 
     heading: str
     anchor: str
-    snippet: str  # safe HTML: escaped text plus <mark>
+    snippet: Snippet
 
 
 @dataclass(frozen=True)
@@ -49,7 +82,7 @@ class Hit(_AsDict):
     category: str | None
     figures: tuple[str, ...]
     score: float
-    snippet: str  # safe HTML: escaped text plus <mark>
+    snippet: Snippet
     sections: tuple[SectionHit, ...]
 
 
@@ -118,7 +151,7 @@ class Suggestion(_AsDict):
     query with its last word completed."""
 
     text: str
-    kind: str  # "title", "figure" or "query"
+    kind: SuggestionKind
     slug: str | None = None
 
 

@@ -1,16 +1,20 @@
-"""The index schema, declared once, and the mapping between Event records and documents."""
+"""The index schema, declared once.
+
+Whoosh indexes one field itself: ``slug``, the unique key it replaces and deletes events
+by. Everything else of an event goes to our codec as one column value (``event``): the
+codec writes it into the segment's own file, an inverted index of each text field plus
+the stored row (search/segment.py), which is what queries read.
+"""
 
 from __future__ import annotations
 
-from eventsearch.ingest import Event, RelatedLink, Section
-from eventsearch.search.analysis import analyzer, vocabulary
-from eventsearch.search.highlight import section_terms
 from whoosh import columns
-from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, Schema
 
-#: Bumped whenever the schema or the analysis changes; an index of another version is
-#: rebuilt (``eventsearch index``) or refused (``open_index``), never read wrongly.
-SCHEMA_VERSION = 7
+#: Bumped whenever the schema, the segment file or the analysis changes; an index of
+#: another version is rebuilt (``eventsearch index``) or refused (``open_index``), never
+#: read wrongly.
+SCHEMA_VERSION = 8
 
 #: The searched text fields and their weights, chosen on tests/relevance (docs/relevance.md).
 FIELD_BOOSTS = {
@@ -22,83 +26,30 @@ FIELD_BOOSTS = {
 }
 TEXT_FIELDS = tuple(FIELD_BOOSTS)
 
+#: The column whose values are whole events, for the codec to index (search/codec.py).
+EVENT_FIELD = "event"
+
+
+class EventColumn(columns.Column):
+    """The ``event`` column: its values are Event records, which our codec indexes into
+    the segment's own file. Whoosh's own column writer never sees them."""
+
+    def writer(self, dbfile):
+        raise TypeError("the event column is written by eventsearch's codec "
+                        "(search/codec.py), not by Whoosh's")
+
+    def reader(self, dbfile, basepos, length, doccount):
+        raise TypeError("the event column is read from eventsearch's segment file")
+
+    def default_value(self, reverse=False):
+        return None
+
 
 def make_schema() -> Schema:
     """The schema of an eventsearch index."""
-    text = analyzer()
-    return Schema(
-        slug=ID(stored=True, unique=True),
-        title=TEXT(analyzer=text, stored=True),
-        year=NUMERIC(int, bits=32, stored=True, sortable=True, signed=True),
-        category=ID(stored=True, sortable=True),
-        figures=KEYWORD(stored=True, commas=True, lowercase=False, scorable=True),
-        figures_text=TEXT(analyzer=text),
-        summary=TEXT(analyzer=text, stored=True),
-        body=TEXT(analyzer=text),
-        impact=TEXT(analyzer=text, stored=True),
-        # Each distinct word once per document, unstemmed: for spelling and completions
-        # (search/vocabulary.py). A column, not postings: half the build time.
-        words=COLUMN(columns.VarBytesColumn()),
-        url=STORED(),
-        sections=STORED(),
-        related=STORED(),
-        content_hash=STORED(),
-        lang=STORED(),
-        # What facets and suggestions read for every document, without stored fields.
-        facet_row=COLUMN(columns.PickleColumn(columns.VarBytesColumn())),
-    )
+    return Schema(slug=ID(unique=True), event=COLUMN(EventColumn()))
 
 
-def to_document(event: Event) -> dict:
-    """The fields of one event's document."""
-    body = "\n\n".join(f"{s.heading}\n{s.text}" if s.heading != "Introduction" else s.text
-                       for s in event.sections)
-    document = {
-        "slug": event.slug,
-        "title": event.title,
-        "category": event.category or "",
-        "figures": ",".join(name.replace(",", " ") for name in event.figures),
-        "figures_text": "\n".join(event.figures),
-        "summary": event.summary,
-        "body": body,
-        "impact": event.impact,
-        "words": vocabulary("\n".join((event.title, " ".join(event.figures), event.summary,
-                                       body, event.impact))).encode("utf-8"),
-        "url": event.url,
-        # Each section with its length and term counts, so that hits score their sections
-        # without reading the words again (search/highlight.py).
-        # (Stored fields are pickled by Whoosh: tuples load faster than JSON would.)
-        "sections": tuple((s.heading, s.anchor, s.text, *section_terms(s.heading, s.text))
-                          for s in event.sections),
-        "related": tuple((r.title, r.url, r.slug, r.year) for r in event.related),
-        "content_hash": event.content_hash,
-        "lang": event.lang or "",
-        "facet_row": (event.slug, event.title, event.year, event.category,
-                      tuple(event.figures), event.content_hash),
-    }
-    if event.year is not None:
-        document["year"] = event.year
-    return document
-
-
-def from_stored(stored: dict) -> Event:
-    """Rebuild the Event a document was made from, from its stored fields."""
-    return Event(
-        slug=stored["slug"],
-        url=stored["url"],
-        title=stored["title"],
-        year=stored.get("year"),
-        category=stored.get("category") or None,
-        summary=stored["summary"],
-        sections=tuple(Section(*s[:3]) for s in stored["sections"]),
-        figures=tuple(n for n in stored.get("figures", "").split(",") if n),
-        impact=stored["impact"],
-        related=tuple(RelatedLink(*r) for r in stored["related"]),
-        lang=stored.get("lang") or None,
-        content_hash=stored["content_hash"],
-    )
-
-
-def stored_section_terms(stored: dict) -> list[tuple[int, str]]:
-    """The length and term counts of each section, as :func:`to_document` stored them."""
-    return [(s[3], s[4]) for s in stored["sections"]]
+def to_document(event) -> dict:
+    """The fields of one event's document, as Whoosh's writer takes them."""
+    return {"slug": event.slug, EVENT_FIELD: event}

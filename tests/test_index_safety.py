@@ -211,22 +211,25 @@ def test_a_long_lived_index_does_not_leak_open_files(index_dir, corpus_events):
     assert open_files_in(index_dir) == set()
 
 
-def test_a_held_searcher_reads_its_own_generation_after_a_commit_folds_segments(
+def test_a_held_view_reads_its_own_generation_after_a_commit_folds_segments(
         index_dir, corpus_events):
-    """A request that took its searcher before a commit reads that generation whole, even
-    when the commit folds a tiny segment and deletes its files (docs/search.md)."""
+    """A search that took its view before a commit reads that generation whole, even when
+    the commit folds a tiny segment and deletes its files (docs/search.md)."""
     index = create_index(index_dir)
     index.update(corpus_events[:40])  # one big segment
     index.update(corpus_events[:45])  # and a tiny one, of five events
-    held = index._searcher()
+    held = index.view()
     index.update(corpus_events[:46])  # folds the tiny segment into a new one
-    assert len(held.reader().leaf_readers()) == 2
-    table = index._table(held)
-    assert sorted(row.slug if hasattr(row, "slug") else row[0]
-                  for row in table.rows.values()) == sorted(e.slug for e in corpus_events[:45])
-    for docnum in held.reader().all_doc_ids():
-        slug = held.stored_fields(docnum)["slug"]
-        assert table.rows[docnum][0] == slug
+    assert len(held.segments) == 2 and index.view().key != held.key
+    gone = [s for s in held.segments if s.id not in {n.id for n in index.view().segments}]
+    assert gone and not any(index_dir.glob(f"*{gone[0].id}*"))  # its files are deleted
+    table = held.table()
+    live = table.live_docs()
+    assert sorted(table.slugs[d] for d in live) == sorted(e.slug for e in corpus_events[:45])
+    for docnum in live:
+        assert held.row(int(docnum)).slug == table.slugs[docnum]
+    assert {h.slug for h in index.search("", per_page=100).hits} == {
+        e.slug for e in corpus_events[:46]}
 
 
 def test_an_open_index_says_nothing_at_interpreter_exit(index_dir, corpus_events):

@@ -16,6 +16,7 @@ import pytest
 from eventsearch.search import QueryError, SearchResults
 from eventsearch.search.params import format_year, parse_count, parse_year_filter, parse_years
 from eventsearch.search.query import parse_query
+from eventsearch.web.render import snippet_html
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -63,8 +64,8 @@ def test_any_query_searches_and_escapes(corpus_index, text, sort, page):
     slugs = [hit.slug for hit in results.hits]
     assert len(slugs) == len(set(slugs))
     for hit in results.hits:
-        assert _safe_html(hit.snippet)
-        assert all(_safe_html(s.snippet) for s in hit.sections)
+        assert _safe_html(snippet_html(hit.snippet))
+        assert all(_safe_html(snippet_html(s.snippet)) for s in hit.sections)
 
 
 @given(ANY_TEXT)

@@ -1,13 +1,14 @@
 """The vocabulary that spelling corrections and completions draw on (search/vocabulary.py),
-kept in a column per event and counted per segment."""
+kept per segment in its file and counted over a view's live events."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 
-from eventsearch.search import create_index
-from eventsearch.search.schema import to_document
-from eventsearch.search.vocabulary import Vocabulary, WordCounts
+from eventsearch.search import create_index, open_index
+from eventsearch.search.analysis import vocabulary_words
+from eventsearch.search.vocabulary import Vocabulary
 
 
 def with_word(event, slug: str, word: str):
@@ -15,8 +16,15 @@ def with_word(event, slug: str, word: str):
                                content_hash="")
 
 
+def words_of(events) -> Counter:
+    """How many of ``events`` use each word: counted straight from their text."""
+    return Counter(word for e in events for word in vocabulary_words(" ".join(
+        (e.title, " ".join(e.figures), e.summary, e.body, e.impact))))
+
+
 def test_vocabulary_counts_words_as_written():
-    vocabulary = Vocabulary({"efficiency": 3, "efficient": 5, "effort": 1, "mistral": 2})
+    vocabulary = Vocabulary(Counter({"efficiency": 3, "efficient": 5, "effort": 1,
+                                     "mistral": 2}))
     assert vocabulary.frequency("efficiency") == 3
     assert vocabulary.frequency("efficency") == 0
     assert vocabulary.within("efficency", 1) == ["efficiency"]
@@ -32,27 +40,19 @@ def test_vocabulary_counts_words_as_written():
 def test_words_of_deleted_events_are_taken_off(index_dir, corpus_events):
     """Deleted documents stay in their segment until a merge; their words must not."""
     index = create_index(index_dir)
-    writer = index._ix.writer()
-    for event in corpus_events:
-        writer.add_document(**to_document(event))
-    writer.add_document(**to_document(with_word(corpus_events[0], "extra-1", "Quuxification")))
-    writer.add_document(**to_document(with_word(corpus_events[1], "extra-2", "Quuxification")))
-    writer.commit(merge=False)
+    extras = [with_word(corpus_events[0], "extra-1", "Quuxification"),
+              with_word(corpus_events[1], "extra-2", "Quuxification")]
+    index.update([*corpus_events, *extras])
     assert [s.text for s in index.suggest("quux")] == ["quuxification"]
     assert index.search("quuxificaton").suggestion == "quuxification"
 
-    writer = index._ix.writer()
-    writer.delete_by_term("slug", "extra-1")
-    writer.commit(merge=False)
-    searcher = index._searcher()
-    assert searcher.reader().has_deletions()
-    assert index._table(searcher).vocabulary(searcher).frequency("quuxification") == 1
+    index.update([], delete_missing=False, delete={"extra-1"}, merge=False)
+    view = index.view()
+    assert [len(s.deleted) for s in view.segments] == [1]  # deleted, still in its segment
+    assert view.vocabulary().frequency("quuxification") == 1
 
-    writer = index._ix.writer()
-    writer.delete_by_term("slug", "extra-2")
-    writer.commit(merge=False)
-    searcher = index._searcher()
-    assert index._table(searcher).vocabulary(searcher).frequency("quuxification") == 0
+    index.update([], delete_missing=False, delete={"extra-2"}, merge=False)
+    assert index.view().vocabulary().frequency("quuxification") == 0
     assert index.suggest("quux") == ()
     assert index.search("quuxificaton").suggestion is None
 
@@ -66,35 +66,13 @@ def test_an_update_shows_new_words_at_once(index_dir, corpus_events):
     assert index.search("zymurgi").suggestion == "zymurgy"
 
 
-def test_the_writer_saves_each_segments_word_counts(index_dir, corpus_events):
-    from eventsearch.search import open_index
-    from eventsearch.search.engine import segments
-
+def test_the_vocabulary_over_segments_is_the_words_of_the_live_events(index_dir,
+                                                                      corpus_events):
     index = create_index(index_dir)
     index.update(corpus_events[:40])
-    index.update([*corpus_events[:40], with_word(corpus_events[3], "zymurgy", "Zymurgy")])
-    saved = {p.stem.removeprefix("words_") for p in index_dir.glob("words_*.pickle")}
-    searcher = index._searcher()
-    assert saved == {segment for _, _, segment in segments(searcher.reader())}
-
-    fresh = open_index(index_dir)
-    searcher = fresh._searcher()
-    vocabulary = fresh._table(searcher).vocabulary(searcher)
-    assert vocabulary.frequency("zymurgy") == 1
-    counted = WordCounts().vocabulary(segments(searcher.reader()))  # from the columns
-    assert vocabulary.counts == counted.counts
-
-    index.update(corpus_events, rebuild=True)
-    searcher = index._searcher()
-    live = {segment for _, _, segment in segments(searcher.reader())}
-    assert {p.stem.removeprefix("words_") for p in index_dir.glob("words_*.pickle")} == live
-
-
-def test_a_damaged_word_counts_file_is_counted_again(index_dir, corpus_events):
-    from eventsearch.search import open_index
-
-    index = create_index(index_dir)
-    index.update([*corpus_events, with_word(corpus_events[3], "zymurgy", "Zymurgy")])
-    for path in index_dir.glob("words_*.pickle"):
-        path.write_bytes(b"not a pickle")
-    assert open_index(index_dir).search("zymurgi").suggestion == "zymurgy"
+    changed = [*corpus_events[5:40], with_word(corpus_events[3], "zymurgy", "Zymurgy"),
+               *corpus_events[60:70]]
+    index.update(changed, merge=False)
+    fresh = open_index(index_dir)  # another process would read the same files
+    assert len(fresh.view().segments) == 2
+    assert fresh.view().vocabulary().counts == +words_of(changed)

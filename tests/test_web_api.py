@@ -7,6 +7,7 @@ import itertools
 import jsonschema
 import pytest
 from eventsearch.web import create_app
+from eventsearch.web.render import snippet_json
 
 DOCUMENTED_STATUS = {400, 404, 405, 503}
 
@@ -33,8 +34,10 @@ def test_search_returns_what_the_python_api_returns(client, corpus_index, openap
         body.pop(key), expected_body.pop(key)
     assert body.pop("pages") == expected.pages
     assert body == {**expected_body, "hits": [
-        {**h, "figures": list(h["figures"]), "sections": list(h["sections"])}
-        for h in expected_body["hits"]], "facets": {
+        {**h, "figures": list(h["figures"]), "snippet": snippet_json(hit.snippet),
+         "sections": [{**s, "snippet": snippet_json(section.snippet)}
+                      for s, section in zip(h["sections"], hit.sections, strict=True)]}
+        for h, hit in zip(expected_body["hits"], expected.hits, strict=True)], "facets": {
         k: list(v) for k, v in expected_body["facets"].items()}, "notes": [],
         "expansions": [{**e, "also": list(e["also"])} for e in expected_body["expansions"]]}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from eventsearch.web.app import current_index
 from eventsearch.web.openapi import openapi_document
 from eventsearch.web.params import BadParameter, count, search_params
+from eventsearch.web.render import snippet_json
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 bp = Blueprint("api", __name__)
@@ -31,6 +32,10 @@ def search():
     results = current_index().search(params.q, **params.kwargs())
     body = results.to_dict()
     body["pages"] = results.pages
+    for hit, shown in zip(results.hits, body["hits"], strict=True):
+        shown["snippet"] = snippet_json(hit.snippet)
+        for section, listed in zip(hit.sections, shown["sections"], strict=True):
+            listed["snippet"] = snippet_json(section.snippet)
     return jsonify(body)
 
 

@@ -7,10 +7,8 @@ they run, and ``serve`` imports the web app: ``eventsearch search`` starts with 
 from __future__ import annotations
 
 import functools
-import html
 import json
 import logging
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +24,7 @@ from eventsearch.search import (
     IndexOutdated,
     QueryError,
     SearchError,
+    Snippet,
     default_index_dir,
     open_index,
 )
@@ -253,11 +252,10 @@ def parse_year_option(ctx, param, value: str | None):
         raise click.BadParameter(str(exc)) from None
 
 
-def terminal_snippet(snippet: str) -> str:
-    """A safe-HTML snippet as terminal text, matched words in bold."""
-    parts = re.split(r"</?mark>", snippet)
-    return "".join(click.style(html.unescape(p), bold=True) if i % 2 else html.unescape(p)
-                   for i, p in enumerate(parts))
+def terminal_snippet(snippet: Snippet) -> str:
+    """A snippet as terminal text, the matched words in bold."""
+    return "".join(click.style(part, bold=True) if marked else part
+                   for part, marked in snippet.parts())
 
 
 @cli.command()

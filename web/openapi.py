@@ -42,10 +42,21 @@ FACET = {"type": "array", "items": {"type": "object", "required": ["value", "cou
                                     "properties": {"value": {}, "count": {"type": "integer"}}}}
 
 SCHEMAS = {
+    "Snippet": {
+        "type": "object", "required": ["text", "matches", "html"],
+        "description": "A passage and the words of it that matched the query.",
+        "properties": {
+            "text": {"type": "string", "description": "Plain text, not escaped."},
+            "matches": {"type": "array", "description": "[start, end) offsets into text.",
+                        "items": {"type": "array", "items": {"type": "integer"},
+                                  "minItems": 2, "maxItems": 2}},
+            "html": _string("The text as safe HTML: escaped, each match in <mark>."),
+        },
+    },
     "SectionHit": {
         "type": "object", "required": ["heading", "anchor", "snippet"],
         "properties": {"heading": {"type": "string"}, "anchor": {"type": "string"},
-                       "snippet": _string("Safe HTML: escaped text plus <mark>.")},
+                       "snippet": {"$ref": "#/components/schemas/Snippet"}},
     },
     "Hit": {
         "type": "object",
@@ -56,7 +67,7 @@ SCHEMAS = {
             "year": {"type": ["integer", "null"]}, "category": {"type": ["string", "null"]},
             "figures": {"type": "array", "items": {"type": "string"}},
             "score": {"type": "number"},
-            "snippet": _string("Safe HTML: escaped text plus <mark>."),
+            "snippet": {"$ref": "#/components/schemas/Snippet"},
             "sections": {"type": "array", "items": {"$ref": "#/components/schemas/SectionHit"},
                          "description": "Best-matching sections, best first."},
         },

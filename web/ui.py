@@ -8,10 +8,12 @@ from eventsearch.search.params import format_year
 from eventsearch.web.app import current_index
 from eventsearch.web.chart import year_chart
 from eventsearch.web.params import BadParameter, SearchParams, search_params
+from eventsearch.web.render import snippet_html
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from markupsafe import Markup
 
 bp = Blueprint("ui", __name__)
+bp.add_app_template_filter(snippet_html, "marked")
 
 SEARCH_KEYS = ("q", "year", "category", "figure", "sort", "synonyms")
 
@@ -109,7 +111,7 @@ def event(slug: str):
         "event.html",
         event=found,
         query=query,
-        mark=(lambda text: Markup(mark(text))) if mark else (lambda text: text),
+        mark=(lambda text: snippet_html(mark(text))) if mark else (lambda text: text),
         linked={ref.slug for ref in related},
         similar=[ref for ref in related if ref.slug not in own][:limit],
     )

@@ -1,0 +1,437 @@
+"""Our own segment file: an inverted index of each text field as arrays, and each event's
+stored row, written and read through Whoosh's ``Codec`` extension point (search/codec.py).
+
+Whoosh keeps what it is good at: the table of contents, generations, the write lock,
+deletions and merges. What a query reads is ours, laid out for numpy: for each field, the
+terms in order, and for each term its documents, term frequencies and positions as flat
+arrays, read straight from a memory map without decoding. A segment never changes once
+written, so nothing here is ever updated in place.
+
+The file: ``EVSEG1\\n``, the length of a JSON header (8 bytes, little-endian), the header
+(each array's name, dtype, length and offset, and the small tables), then the arrays,
+each aligned to 8 bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+from eventsearch.ingest.model import Event, RelatedLink, Section
+from eventsearch.search.analysis import fold, index_terms, vocabulary_words
+from eventsearch.search.errors import IndexCorrupt
+from eventsearch.search.highlight import section_terms
+
+MAGIC = b"EVSEG1\n"
+#: The searched text fields, in the order of their arrays.
+TEXT_FIELDS = ("title", "figures_text", "summary", "body", "impact")
+#: A document without a year.
+NO_YEAR = np.iinfo(np.int32).min
+
+
+class StoredSection(NamedTuple):
+    """A section as stored: what a hit shows and how its terms score it."""
+
+    heading: str
+    anchor: str
+    text: str
+    length: int  # indexed words of the text
+    terms: str  # packed term counts (search/highlight.py section_terms)
+
+
+class StoredLink(NamedTuple):
+    title: str
+    url: str
+    slug: str
+    year: int | None
+
+
+class StoredEvent(NamedTuple):
+    """An event as its segment stores it (a JSON array, in this order)."""
+
+    slug: str
+    url: str
+    title: str
+    year: int | None
+    category: str | None
+    summary: str
+    sections: tuple[StoredSection, ...]
+    figures: tuple[str, ...]
+    impact: str
+    related: tuple[StoredLink, ...]
+    content_hash: str
+    lang: str | None
+
+    @classmethod
+    def of(cls, event: Event) -> StoredEvent:
+        return cls(
+            slug=event.slug, url=event.url, title=event.title, year=event.year,
+            category=event.category, summary=event.summary,
+            sections=tuple(StoredSection(s.heading, s.anchor, s.text,
+                                         *section_terms(s.heading, s.text))
+                           for s in event.sections),
+            figures=tuple(event.figures), impact=event.impact,
+            related=tuple(StoredLink(r.title, r.url, r.slug, r.year) for r in event.related),
+            content_hash=event.content_hash, lang=event.lang,
+        )
+
+    @classmethod
+    def from_json(cls, data: list) -> StoredEvent:
+        (slug, url, title, year, category, summary, sections, figures, impact, related,
+         content_hash, lang) = data
+        return cls(slug, url, title, year, category, summary,
+                   tuple(StoredSection(*s) for s in sections), tuple(figures), impact,
+                   tuple(StoredLink(*r) for r in related), content_hash, lang)
+
+    def event(self) -> Event:
+        """The Event this row was made from."""
+        return Event(
+            slug=self.slug, url=self.url, title=self.title, year=self.year,
+            category=self.category, summary=self.summary,
+            sections=tuple(Section(s.heading, s.anchor, s.text) for s in self.sections),
+            figures=self.figures, impact=self.impact,
+            related=tuple(RelatedLink(*r) for r in self.related),
+            content_hash=self.content_hash, lang=self.lang,
+        )
+
+
+def field_texts(event: Event) -> dict[str, str]:
+    """The text of each searched field of an event."""
+    body = "\n\n".join(f"{s.heading}\n{s.text}" if s.heading != "Introduction" else s.text
+                       for s in event.sections)
+    return {"title": event.title, "figures_text": "\n".join(event.figures),
+            "summary": event.summary, "body": body, "impact": event.impact}
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+class SegmentBuilder:
+    """Collects the events of a segment being written, then writes its file."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._terms: dict[str, dict[str, int]] = {f: {} for f in TEXT_FIELDS}
+        self._tokens: dict[str, list[np.ndarray]] = {f: [] for f in TEXT_FIELDS}
+        self._rows: list[bytes] = []
+        self._slugs: list[bytes] = []
+        self._titles: list[bytes] = []
+        self._hashes: list[bytes] = []
+        self._years: list[int] = []
+        self._categories: dict[str, int] = {}
+        self._category_codes: list[int] = []
+        self._figures: dict[str, int] = {}
+        self._figure_codes: list[np.ndarray] = []
+        self._words: dict[str, int] = {}
+        self._doc_words: list[np.ndarray] = []
+
+    def add(self, docnum: int, event: Event) -> None:
+        """Add the next document (``docnum`` must be the number of documents so far)."""
+        if docnum != self.count:
+            raise ValueError(f"document {docnum} added as number {self.count}")
+        for field, text in field_texts(event).items():
+            ids = self._terms[field]
+            terms = index_terms(text)
+            self._tokens[field].append(np.fromiter(
+                (ids.setdefault(t, len(ids)) for t in terms), dtype=np.int32,
+                count=len(terms)))
+        self._rows.append(json.dumps(StoredEvent.of(event), ensure_ascii=False,
+                                     separators=(",", ":")).encode("utf-8"))
+        self._slugs.append(event.slug.encode("utf-8"))
+        self._titles.append(event.title.encode("utf-8"))
+        self._hashes.append(event.content_hash.encode("ascii"))
+        self._years.append(NO_YEAR if event.year is None else event.year)
+        self._category_codes.append(
+            -1 if not event.category else
+            self._categories.setdefault(event.category, len(self._categories)))
+        self._figure_codes.append(np.fromiter(
+            (self._figures.setdefault(name, len(self._figures)) for name in event.figures),
+            dtype=np.int32, count=len(event.figures)))
+        words = vocabulary_words(" ".join((event.title, " ".join(event.figures),
+                                           event.summary, event.body, event.impact)))
+        self._doc_words.append(np.fromiter(
+            (self._words.setdefault(w, len(self._words)) for w in words), dtype=np.int32,
+            count=len(words)))
+        self.count += 1
+
+    def write(self, path: str | os.PathLike[str]) -> None:
+        """Write the segment's file at ``path``."""
+        arrays: dict[str, np.ndarray] = {}
+        header: dict[str, Any] = {"count": self.count, "fields": {}}
+        for field in TEXT_FIELDS:
+            header["fields"][field] = self._postings(field, arrays)
+        arrays["years"] = np.array(self._years, dtype=np.int32)
+        arrays["category_codes"] = np.array(self._category_codes, dtype=np.int32)
+        header["categories"] = list(self._categories)
+        header["figures"] = list(self._figures)
+        arrays["figure_starts"] = _starts(len(codes) for codes in self._figure_codes)
+        arrays["figure_codes"] = _joined(self._figure_codes, np.int32)
+        arrays["row_offsets"], arrays["rows"] = _blob(self._rows)
+        arrays["slug_offsets"], arrays["slugs"] = _blob(self._slugs)
+        arrays["title_offsets"], arrays["titles"] = _blob(self._titles)
+        arrays["hash_offsets"], arrays["hashes"] = _blob(self._hashes)
+        # Words as written, sorted, with how many documents use each; and each document's.
+        order = sorted(self._words, key=self._words.__getitem__)
+        ranked = np.argsort(np.array(order, dtype=object)).astype(np.int32)
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[ranked] = np.arange(len(order), dtype=np.int32)
+        doc_words = rank[_joined(self._doc_words, np.int32)] if order else \
+            np.zeros(0, dtype=np.int32)
+        arrays["word_offsets"], arrays["words"] = _blob(
+            order[i].encode("utf-8") for i in ranked)
+        arrays["word_df"] = np.bincount(doc_words, minlength=len(order)).astype(np.int32)
+        arrays["doc_word_starts"] = _starts(len(w) for w in self._doc_words)
+        arrays["doc_words"] = doc_words
+        _write(path, header, arrays)
+
+    def _postings(self, field: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+        """The inverted index of one field, as arrays; its totals in the header."""
+        ids = self._terms[field]
+        names = list(ids)
+        docs = self._tokens[field]
+        lengths = np.fromiter((len(d) for d in docs), dtype=np.uint32, count=len(docs))
+        tokens = _joined(docs, np.int32)
+        # Term ids in alphabetical order of their terms.
+        alphabetical = sorted(range(len(names)), key=names.__getitem__)
+        rank = np.empty(len(names), dtype=np.int32)
+        rank[alphabetical] = np.arange(len(names), dtype=np.int32)
+        tokens = rank[tokens] if len(names) else tokens
+        doc_of = np.repeat(np.arange(len(docs), dtype=np.int32), lengths)
+        starts = np.cumsum(lengths, dtype=np.int64) - lengths
+        position = (np.arange(len(tokens), dtype=np.int64) - np.repeat(starts, lengths)
+                    ).astype(np.uint32)
+        # Grouped by term; within a term by document, then position, as they were added.
+        order = np.argsort(tokens, kind="stable")
+        terms_sorted, docs_sorted = tokens[order], doc_of[order]
+        new_posting = np.ones(len(order), dtype=bool)
+        new_posting[1:] = (terms_sorted[1:] != terms_sorted[:-1]) | (
+            docs_sorted[1:] != docs_sorted[:-1])
+        first = np.flatnonzero(new_posting)
+        posting_terms = terms_sorted[first]
+        freqs = np.diff(np.append(first, len(order))).astype(np.uint32)
+        term_starts = np.searchsorted(posting_terms, np.arange(len(names) + 1))
+        prefix = f"{field}."
+        arrays[prefix + "term_offsets"], arrays[prefix + "terms"] = _blob(
+            names[i].encode("utf-8") for i in alphabetical)
+        arrays[prefix + "post_starts"] = term_starts.astype(np.int64)
+        arrays[prefix + "pos_starts"] = np.searchsorted(
+            terms_sorted, np.arange(len(names) + 1)).astype(np.int64)
+        arrays[prefix + "docs"] = docs_sorted[first].astype(np.int32)
+        arrays[prefix + "freqs"] = freqs
+        arrays[prefix + "positions"] = position[order]
+        arrays[prefix + "lengths"] = lengths
+        return {"terms": len(names), "postings": len(first), "length": int(lengths.sum())}
+
+
+def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else \
+        np.zeros(0, dtype=dtype)
+
+
+def _starts(sizes: Iterable[int]) -> np.ndarray:
+    found = np.fromiter(sizes, dtype=np.int64)
+    return np.concatenate(([0], np.cumsum(found))).astype(np.int64)
+
+
+def _blob(items: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Byte strings as (offsets, one array of their bytes)."""
+    items = list(items)
+    offsets = _starts(len(item) for item in items)
+    return offsets, np.frombuffer(b"".join(items), dtype=np.uint8)
+
+
+def _write(path: str | os.PathLike[str], header: dict, arrays: dict[str, np.ndarray]) -> None:
+    layout = {}
+    offset = 0
+    for name, array in arrays.items():
+        layout[name] = [array.dtype.str, int(array.size), offset]
+        offset += -(-array.nbytes // 8) * 8
+    header["arrays"] = layout
+    encoded = json.dumps(header, ensure_ascii=False).encode("utf-8")
+    start = len(MAGIC) + 8 + len(encoded)
+    start += -start % 8
+    with open(path, "wb") as handle:
+        handle.write(MAGIC)
+        handle.write(len(encoded).to_bytes(8, "little"))
+        handle.write(encoded)
+        handle.write(b"\0" * (start - len(MAGIC) - 8 - len(encoded)))
+        for array in arrays.values():
+            data = np.ascontiguousarray(array).tobytes()
+            handle.write(data)
+            handle.write(b"\0" * (-len(data) % 8))
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Postings:
+    """A term's postings in one segment: its documents (numbers within the segment, in
+    order), how often it occurs in each, and all its positions, document by document."""
+
+    docs: np.ndarray
+    freqs: np.ndarray
+    positions: np.ndarray
+
+    def positions_in(self, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(document, position) of every occurrence in the postings ``selected`` (a mask
+        over the postings), in order."""
+        freqs = self.freqs.astype(np.int64)
+        starts = np.cumsum(freqs) - freqs
+        counts = freqs[selected]
+        total = int(counts.sum())
+        before = np.cumsum(counts) - counts
+        at = np.repeat(starts[selected] - before, counts) + np.arange(total)
+        return np.repeat(self.docs[selected], counts), self.positions[at]
+
+
+class FieldData:
+    """One field of a segment: its terms, postings, positions and lengths."""
+
+    def __init__(self, segment: SegmentData, name: str) -> None:
+        self.name = name
+        prefix = f"{name}."
+        self._term_offsets = segment.array(prefix + "term_offsets")
+        self._terms = segment.array(prefix + "terms")
+        self.post_starts = segment.array(prefix + "post_starts")
+        self.pos_starts = segment.array(prefix + "pos_starts")
+        self.docs = segment.array(prefix + "docs")
+        self.freqs = segment.array(prefix + "freqs")
+        self.positions = segment.array(prefix + "positions")
+        self.lengths = segment.array(prefix + "lengths")
+        self.count = len(self.post_starts) - 1
+        self.total_length = segment.header["fields"][name]["length"]
+
+    def term(self, index: int) -> str:
+        start, end = self._term_offsets[index], self._term_offsets[index + 1]
+        return self._terms[start:end].tobytes().decode("utf-8")
+
+    def find(self, term: str) -> int:
+        """The number of ``term`` in this field, or -1."""
+        at = bisect_left(_Terms(self), term)
+        return at if at < self.count and self.term(at) == term else -1
+
+    def starting(self, prefix: str) -> range:
+        """The numbers of the terms that start with ``prefix``."""
+        terms = _Terms(self)
+        first = bisect_left(terms, prefix)
+        last = bisect_left(terms, prefix + "\U0010ffff", lo=first)
+        return range(first, last)
+
+    def postings(self, index: int) -> Postings:
+        start, end = self.post_starts[index], self.post_starts[index + 1]
+        return Postings(self.docs[start:end], self.freqs[start:end],
+                        self.positions[self.pos_starts[index]:self.pos_starts[index + 1]])
+
+    def document_frequency(self, index: int) -> int:
+        return int(self.post_starts[index + 1] - self.post_starts[index])
+
+
+class _Terms:
+    """A field's terms as a sequence, for bisect."""
+
+    def __init__(self, field: FieldData) -> None:
+        self.field = field
+
+    def __len__(self) -> int:
+        return self.field.count
+
+    def __getitem__(self, index: int) -> str:
+        return self.field.term(index)
+
+
+_OFFSETS = {"slugs": "slug_offsets", "titles": "title_offsets", "hashes": "hash_offsets",
+            "words": "word_offsets"}
+
+
+class SegmentData:
+    """One segment's file, memory-mapped: opened once, read by any number of threads."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        with open(self.path, "rb") as handle:
+            try:
+                self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            except ValueError:  # an empty file cannot be mapped
+                raise IndexCorrupt(f"{self.path.name} is empty") from None
+        try:
+            self.header = self._read_header()
+        except IndexCorrupt:
+            self._map.close()
+            raise
+        self.count: int = self.header["count"]
+        self.fields = {name: FieldData(self, name) for name in TEXT_FIELDS}
+        self.years = self.array("years")
+        self.category_codes = self.array("category_codes")
+        self.categories: list[str] = self.header["categories"]
+        self.figures: list[str] = self.header["figures"]
+        self.figure_starts = self.array("figure_starts")
+        self.figure_codes = self.array("figure_codes")
+        self._row_offsets = self.array("row_offsets")
+        self._rows = self.array("rows")
+
+    def _read_header(self) -> dict:
+        data = self._map
+        if data[:len(MAGIC)] != MAGIC:
+            raise IndexCorrupt(f"{self.path.name} is not an eventsearch segment")
+        size = int.from_bytes(data[len(MAGIC):len(MAGIC) + 8], "little")
+        try:
+            header = json.loads(data[len(MAGIC) + 8:len(MAGIC) + 8 + size])
+        except ValueError:
+            raise IndexCorrupt(f"{self.path.name} has a damaged header") from None
+        start = len(MAGIC) + 8 + size
+        header["data_start"] = start + (-start % 8)
+        end = header["data_start"] + max(
+            (offset + np.dtype(kind).itemsize * length
+             for kind, length, offset in header["arrays"].values()), default=0)
+        if end > len(data):
+            raise IndexCorrupt(f"{self.path.name} is {len(data):,} bytes, shorter than its "
+                               f"arrays ({end:,})")
+        return header
+
+    def array(self, name: str) -> np.ndarray:
+        kind, length, offset = self.header["arrays"][name]
+        return np.frombuffer(self._map, dtype=kind, count=length,
+                             offset=self.header["data_start"] + offset)
+
+    def row(self, docnum: int) -> StoredEvent:
+        start, end = self._row_offsets[docnum], self._row_offsets[docnum + 1]
+        return StoredEvent.from_json(json.loads(self._rows[start:end].tobytes()))
+
+    def rows(self) -> Iterator[StoredEvent]:
+        for docnum in range(self.count):
+            yield self.row(docnum)
+
+    def strings(self, name: str) -> list[str]:
+        """A list of strings the segment keeps per document or per word: ``slugs``,
+        ``titles``, ``hashes`` (of each document's content) or ``words``."""
+        offsets = self.array(_OFFSETS[name]).tolist()
+        data = self.array(name).tobytes()
+        return [data[offsets[i]:offsets[i + 1]].decode("utf-8")
+                for i in range(len(offsets) - 1)]
+
+    def word_counts(self, deleted: np.ndarray | None = None) -> np.ndarray:
+        """How many live documents use each word (``deleted``: the deleted documents)."""
+        counts = self.array("word_df").astype(np.int64)
+        if deleted is not None and len(deleted):
+            starts = self.array("doc_word_starts")
+            words = self.array("doc_words")
+            gone = np.concatenate([words[starts[d]:starts[d + 1]] for d in deleted])
+            counts -= np.bincount(gone, minlength=len(counts))
+        return counts
+
+    def close(self) -> None:
+        # The arrays handed out keep the map alive; it closes when the last goes.
+        self.fields = {}
+
+
+def fold_name(name: str) -> str:
+    """A person's name or a category as compared: folded, one space between words."""
+    return fold(" ".join(name.split()))

@@ -1,0 +1,212 @@
+"""Writing the index: planning an update by content hash, committing it whole, merging.
+
+An update is one Whoosh commit: new slugs added, changed ones replaced, missing ones
+deleted (unless kept), unchanged ones left alone; readers see all of it or none. Whoosh's
+writer holds the write lock (an ``fcntl`` lock, released by the kernel if its holder
+dies) and writes the table of contents last: the rename is the commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from eventsearch.ingest.model import Event
+from eventsearch.search.codec import EventCodec
+from eventsearch.search.errors import IndexLocked, IndexWriteError
+from eventsearch.search.merging import segments_to_merge
+from eventsearch.search.results import UpdateReport
+from eventsearch.search.schema import to_document
+from eventsearch.search.storage import reading
+from whoosh.index import LockError
+from whoosh.writing import CLEAR
+
+if TYPE_CHECKING:
+    from eventsearch.search.index import EventIndex
+
+log = logging.getLogger(__name__)
+
+#: How long a second writer waits for the first before giving up (seconds).
+WRITE_LOCK_TIMEOUT = 10.0
+
+
+@dataclass
+class Plan:
+    """What an update must do, and what it counts."""
+
+    actions: list[tuple[str, Event | str]] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+
+
+def plan_update(indexed: dict[str, str], events: list[Event], *, keep: set[str],
+                delete_missing: bool, delete: set[str], rebuild: bool,
+                stored: Callable[[str], Event | None]) -> Plan:
+    """(action, event or slug) pairs that bring an index holding ``indexed`` (slug to
+    content hash) in line with ``events``.
+
+    :param stored: the indexed event of a slug (a rebuild carries over the kept ones).
+    """
+    found = Plan()
+    seen: set[str] = set()
+    for event in events:
+        if event.slug in seen:
+            found.counts["skipped"] += 1
+            found.notes.append(f"duplicate slug {event.slug!r} ({event.url}): kept the first")
+            continue
+        seen.add(event.slug)
+        old_hash = indexed.get(event.slug)
+        if rebuild:
+            found.actions.append(("add", event))
+            found.counts["added" if old_hash is None else "updated"] += 1
+        elif old_hash == event.content_hash:
+            found.counts["unchanged"] += 1
+        elif old_hash is None:
+            found.actions.append(("add", event))
+            found.counts["added"] += 1
+        else:
+            found.actions.append(("replace", event))
+            found.counts["updated"] += 1
+    missing = set(indexed) - seen
+    if rebuild:
+        # A rebuild clears every old segment: carry over the events to keep.
+        for slug in sorted(missing & keep):
+            kept = stored(slug)
+            if kept is not None:
+                found.actions.append(("add", kept))
+        found.counts["deleted"] = len(missing - keep)
+    else:
+        gone = (missing if delete_missing else missing & delete) - keep
+        found.actions.extend(("delete", slug) for slug in sorted(gone))
+        found.counts["deleted"] = len(gone)
+    return found
+
+
+def open_writer(index: EventIndex, lock_timeout: float):
+    """A Whoosh writer of our codec, once the write lock is ours.
+
+    :raises IndexLocked: another writer held the lock for ``lock_timeout`` seconds.
+    :raises IndexWriteError: the lock cannot be taken (no permission, read-only disk).
+    """
+    try:
+        # compound=False: a reader of a compound segment file holds its parts in memory;
+        # separate files are read where they lie.
+        with reading(index.path):
+            return index.whoosh_index().writer(timeout=lock_timeout, compound=False,
+                                               codec=EventCodec())
+    except LockError:
+        raise IndexLocked(
+            f"the index at {index.path} is being written by another process; "
+            f"gave up after waiting {lock_timeout:g} s"
+        ) from None
+    except OSError as exc:
+        raise IndexWriteError(f"cannot write the index at {index.path}: "
+                              f"{exc.strerror or exc}") from None
+
+
+def apply(writer, found: Plan, progress: Callable[[Event], None] | None) -> None:
+    """Give the writer a plan's actions."""
+    for action, item in found.actions:
+        if action == "delete":
+            writer.delete_by_term("slug", item)
+            continue
+        if action == "add":
+            writer.add_document(**to_document(item))
+        else:
+            writer.update_document(**to_document(item))
+        if progress is not None:
+            progress(item)
+
+
+@contextmanager
+def writing(writer, folder: Path) -> Iterator[None]:
+    """Cancel ``writer`` unless the block commits it; a full disk is an IndexWriteError."""
+    committed = False
+    try:
+        yield
+        committed = True
+    except OSError as exc:  # a full disk, most often: nothing of this writer is committed
+        raise IndexWriteError(f"could not write the index at {folder}: "
+                              f"{exc.strerror or exc}; it is left as it was at its last "
+                              "commit") from None
+    finally:
+        if not committed:
+            abandon(writer)
+
+
+def abandon(writer) -> None:
+    """Cancel a writer, even on a full disk: Whoosh's ``cancel()`` first closes the segment
+    it was writing, which writes again and fails; its temporary files and its lock must go
+    all the same (the partly written segment files are deleted by the next commit)."""
+    try:
+        writer.cancel()
+    except OSError as exc:
+        log.warning("cancelling the write: %s", exc.strerror or str(exc))
+        writer.temp_storage().destroy()
+        if writer.writelock:
+            writer.writelock.release()
+
+
+def update(index: EventIndex, events: list[Event], *, skipped: int, keep: set[str],
+           delete_missing: bool, delete: set[str], rebuild: bool, merge: bool,
+           lock_timeout: float, progress: Callable[[Event], None] | None) -> UpdateReport:
+    """EventIndex.update: plan, commit, then merge (see its docstring)."""
+    started = time.perf_counter()
+    options = {"keep": keep, "delete_missing": delete_missing, "delete": delete,
+               "rebuild": rebuild, "stored": index.get}
+    if not rebuild:
+        planned = plan_update(index.slugs(), events, **options)
+        if not planned.actions:
+            # Nothing to write: no lock taken, no files touched.
+            for event in events if progress else ():
+                progress(event)
+            return report(planned, skipped, started)
+    writer = open_writer(index, lock_timeout)
+    with writing(writer, index.path):
+        # Planned again under the lock: another writer may have committed meanwhile.
+        planned = plan_update(index.slugs(), events, **options)
+        apply(writer, planned, progress)
+        writer.commit(mergetype=CLEAR if rebuild else index.commit_policy)
+    found = report(planned, skipped, started)
+    if merge:
+        began = time.perf_counter()
+        merged = merge_segments(index, lock_timeout=lock_timeout)
+        found = dataclasses.replace(found, merged=merged,
+                                    merge_s=round(time.perf_counter() - began, 3))
+    return found
+
+
+def merge_segments(index: EventIndex, *, lock_timeout: float) -> int:
+    """EventIndex.merge: commit the merges the policy chooses, if any."""
+    with reading(index.path):
+        reader = index.whoosh_index().reader()
+    try:
+        chosen = segments_to_merge([leaf.segment() for leaf, _ in reader.leaf_readers()])
+    finally:
+        reader.close()
+    if not chosen:
+        return 0
+    writer = open_writer(index, lock_timeout)
+    with writing(writer, index.path):
+        writer.commit(mergetype=index.merge_policy)
+    return len(chosen)
+
+
+def report(found: Plan, skipped: int, started: float) -> UpdateReport:
+    counts = found.counts
+    return UpdateReport(
+        added=counts["added"],
+        updated=counts["updated"],
+        deleted=counts["deleted"],
+        unchanged=counts["unchanged"],
+        skipped=counts["skipped"] + skipped,
+        elapsed_s=round(time.perf_counter() - started, 3),
+        notes=tuple(found.notes),
+    )
