@@ -115,8 +115,7 @@ def _page(rng, prose: Prose, people: list[str], event, events) -> str:
         f'<li class="related-event"><a href="{s}.html"><time datetime="{y}">{y}</time> '
         f'<span class="event-category">{c}</span> <span class="related-title">'
         f'{html.escape(t)}</span></a></li>'
-        for s, t, y, c in rng.sample([e for e in events if e[0] != slug],
-                                     min(rng.randint(1, 4), len(events) - 1)))
+        for s, t, y, c in _others(rng, events, slug, min(rng.randint(1, 4), len(events) - 1)))
     summary = html.escape(" ".join(prose.sentence() for _ in range(2)))
     impact = html.escape(" ".join(prose.sentence() for _ in range(3)))
     return f"""<!DOCTYPE html>
@@ -141,6 +140,16 @@ def _page(rng, prose: Prose, people: list[str], event, events) -> str:
 </body>
 </html>
 """
+
+
+def _others(rng, events, slug: str, count: int) -> list:
+    """``count`` events other than ``slug``'s, at random (without building a list of all
+    the others for each page, which made generating quadratic)."""
+    picked = []
+    for at in rng.sample(range(len(events)), min(count + 1, len(events))):
+        if events[at][0] != slug and len(picked) < count:
+            picked.append(events[at])
+    return picked
 
 
 def main() -> None:

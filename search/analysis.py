@@ -91,15 +91,30 @@ def analyzer() -> EventAnalyzer:
 def vocabulary_words(text: str) -> list[str]:
     """The distinct words of ``text`` as written (folded, not stemmed, no stop words),
     sorted: what spelling corrections and completions choose from."""
-    words = {fold(w) for w in WORD.findall(text)}
-    return sorted(w for w in words if len(w) > 1 and w not in STOP_WORDS)
+    return sorted(vocabulary_of(set(WORD.findall(text))))
 
 
 def index_terms(text: str) -> list[str]:
     """The index terms of ``text`` in order, stop words left out: a term's position is
     its place in this list (what phrases match on)."""
-    terms = [term_of(word) for word in WORD.findall(text)]
-    return [term for term in terms if term is not None]
+    return terms_of(WORD.findall(text))
+
+
+def terms_of(words: list[str]) -> list[str]:
+    """The index terms of words (``WORD.findall``'s), in order, stop words left out."""
+    return list(filter(None, map(term_of, words)))
+
+
+def vocabulary_of(words: set[str]) -> set[str]:
+    """:func:`vocabulary_words` of distinct words as written."""
+    return set(filter(None, map(_vocabulary_form, words)))
+
+
+@lru_cache(maxsize=200_000)
+def _vocabulary_form(word: str) -> str | None:
+    """A word as the vocabulary keeps it (folded), or None for a stop word or a letter."""
+    folded = fold(word)
+    return folded if len(folded) > 1 and folded not in STOP_WORDS else None
 
 
 def fold(word: str) -> str:

@@ -8,7 +8,7 @@ import math
 import re
 from collections import Counter
 
-from eventsearch.search.analysis import WORD, fold, term_of
+from eventsearch.search.analysis import WORD, fold, term_of, terms_of
 from eventsearch.search.analysis import terms as text_terms
 from eventsearch.search.results import Snippet
 
@@ -96,18 +96,15 @@ def section_terms(heading: str, text: str) -> tuple[int, str]:
     """What :func:`score_sections` needs of a section, worked out when it is indexed: how
     many indexed words its text has, and how often each term occurs (heading words twice),
     packed as ``" term:count term:count "`` (one string loads faster than a dict)."""
-    counts: Counter = Counter()
-    length = 0
-    for word, count in Counter(WORD.findall(text)).items():
-        term = term_of(word)
-        if term is not None:
-            length += count
-            counts[term] += count
-    for word in WORD.findall(heading):
-        term = term_of(word)
-        if term is not None:
-            counts[term] += 2
-    return length, "".join(f" {term}:{count}" for term, count in counts.items()) + " "
+    return pack_section(terms_of(WORD.findall(heading)), terms_of(WORD.findall(text)))
+
+
+def pack_section(heading_terms: list[str], text_terms: list[str]) -> tuple[int, str]:
+    """:func:`section_terms` from the section's index terms."""
+    counts = Counter(text_terms)
+    for term in heading_terms:
+        counts[term] += 2
+    return len(text_terms), "".join(f" {term}:{count}" for term, count in counts.items()) + " "
 
 
 def term_count(packed: str, term: str) -> int:

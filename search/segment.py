@@ -14,10 +14,12 @@ each aligned to 8 bytes.
 
 from __future__ import annotations
 
+import itertools
 import json
 import mmap
 import os
 from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +27,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from eventsearch.ingest.model import Event, RelatedLink, Section
-from eventsearch.search.analysis import fold, index_terms, vocabulary_words
+from eventsearch.search.analysis import WORD, fold, terms_of, vocabulary_of
 from eventsearch.search.errors import IndexCorrupt
-from eventsearch.search.highlight import section_terms
+from eventsearch.search.highlight import pack_section, section_terms
 
 MAGIC = b"EVSEG1\n"
 #: The searched text fields, in the order of their arrays.
@@ -70,13 +72,16 @@ class StoredEvent(NamedTuple):
     lang: str | None
 
     @classmethod
-    def of(cls, event: Event) -> StoredEvent:
+    def of(cls, event: Event, sections: tuple[StoredSection, ...] | None = None
+           ) -> StoredEvent:
+        """The row of an event (``sections``: its stored sections, if already made)."""
+        if sections is None:
+            sections = tuple(StoredSection(s.heading, s.anchor, s.text,
+                                           *section_terms(s.heading, s.text))
+                             for s in event.sections)
         return cls(
             slug=event.slug, url=event.url, title=event.title, year=event.year,
-            category=event.category, summary=event.summary,
-            sections=tuple(StoredSection(s.heading, s.anchor, s.text,
-                                         *section_terms(s.heading, s.text))
-                           for s in event.sections),
+            category=event.category, summary=event.summary, sections=sections,
             figures=tuple(event.figures), impact=event.impact,
             related=tuple(StoredLink(r.title, r.url, r.slug, r.year) for r in event.related),
             content_hash=event.content_hash, lang=event.lang,
@@ -113,53 +118,141 @@ def field_texts(event: Event) -> dict[str, str]:
 # -- writing --------------------------------------------------------------------------------
 
 
+#: What is numbered while events are read: each text field's terms, and the words.
+NAMESPACES = (*TEXT_FIELDS, "words")
+
+
+class Numbers:
+    """Numbers for strings, by namespace: 0, 1, 2... in the order of first use.
+
+    A segment builder numbers its terms this way; a worker process that reads events for
+    it numbers them in its own series, and says which strings it numbered since it last
+    said, so that the builder can renumber them into its own (search/writer.py).
+    """
+
+    def __init__(self) -> None:
+        self.maps = {ns: _numbering() for ns in NAMESPACES}
+        self._said = dict.fromkeys(NAMESPACES, 0)
+
+    def ids(self, namespace: str, keys) -> np.ndarray:
+        return _ids(self.maps[namespace], keys)
+
+    def news(self) -> dict[str, list[str]]:
+        """The strings numbered since the last call, by namespace, in order."""
+        found = {}
+        for namespace, numbers in self.maps.items():
+            said = self._said[namespace]
+            if len(numbers) > said:
+                # The newest keys, read from the end: a dictionary keeps insertion order.
+                newest = itertools.islice(reversed(numbers), len(numbers) - said)
+                found[namespace] = list(newest)[::-1]
+                self._said[namespace] = len(numbers)
+        return found
+
+
+class Analysed(NamedTuple):
+    """What a segment keeps of one event, read from its text. Picklable: the events of a
+    large update are read in worker processes (search/writer.py)."""
+
+    terms: tuple[np.ndarray, ...]  # each text field's terms, numbered, in TEXT_FIELDS order
+    words: np.ndarray  # the vocabulary words of the event, numbered
+    row: bytes  # the stored row, as JSON
+    slug: str
+    title: str
+    content_hash: str
+    year: int | None
+    category: str | None
+    figures: tuple[str, ...]
+    #: Whose numbers these are (None: the builder's own), and what they numbered anew.
+    source: str | None = None
+    news: dict[str, list[str]] | None = None
+
+
+def analyse(event: Event, numbers: Numbers, source: str | None = None) -> Analysed:
+    """Read an event's text once: its words give each field's terms, each section's term
+    counts and the vocabulary, numbered by ``numbers``."""
+    written: set[str] = set()
+    fields: dict[str, list[str]] = {}
+    for field, text in (("title", event.title), ("figures_text", "\n".join(event.figures)),
+                        ("summary", event.summary), ("impact", event.impact)):
+        words = WORD.findall(text)
+        written.update(words)
+        fields[field] = terms_of(words)
+    body: list[str] = []
+    sections = []
+    for section in event.sections:
+        heading, words = terms_of(WORD.findall(section.heading)), WORD.findall(section.text)
+        text = terms_of(words)
+        written.update(words)
+        if section.heading != "Introduction":  # as field_texts() writes the body
+            body.extend(heading)
+        body.extend(text)
+        sections.append(StoredSection(section.heading, section.anchor, section.text,
+                                      *pack_section(heading, text)))
+    fields["body"] = body
+    row = json.dumps(StoredEvent.of(event, tuple(sections)), ensure_ascii=False,
+                     separators=(",", ":")).encode("utf-8")
+    return Analysed(
+        tuple(numbers.ids(f, fields[f]) for f in TEXT_FIELDS),
+        numbers.ids("words", sorted(vocabulary_of(written))), row,
+        event.slug, event.title, event.content_hash, event.year, event.category,
+        tuple(event.figures), source, numbers.news() if source is not None else None)
+
+
 class SegmentBuilder:
     """Collects the events of a segment being written, then writes its file."""
 
     def __init__(self) -> None:
         self.count = 0
-        self._terms: dict[str, dict[str, int]] = {f: {} for f in TEXT_FIELDS}
+        self.numbers = Numbers()
+        self._renumber: dict[tuple[str, str], _Renumbering] = {}
         self._tokens: dict[str, list[np.ndarray]] = {f: [] for f in TEXT_FIELDS}
         self._rows: list[bytes] = []
         self._slugs: list[bytes] = []
         self._titles: list[bytes] = []
         self._hashes: list[bytes] = []
         self._years: list[int] = []
-        self._categories: dict[str, int] = {}
+        self._categories: defaultdict[str, int] = _numbering()
         self._category_codes: list[int] = []
-        self._figures: dict[str, int] = {}
+        self._figures: defaultdict[str, int] = _numbering()
         self._figure_codes: list[np.ndarray] = []
-        self._words: dict[str, int] = {}
         self._doc_words: list[np.ndarray] = []
 
-    def add(self, docnum: int, event: Event) -> None:
-        """Add the next document (``docnum`` must be the number of documents so far)."""
+    def add(self, docnum: int, event: Event | Analysed) -> None:
+        """Add the next document (``docnum`` must be the number of documents so far): an
+        event, or what :func:`analyse` made of one in a worker process."""
         if docnum != self.count:
             raise ValueError(f"document {docnum} added as number {self.count}")
-        for field, text in field_texts(event).items():
-            ids = self._terms[field]
-            terms = index_terms(text)
-            self._tokens[field].append(np.fromiter(
-                (ids.setdefault(t, len(ids)) for t in terms), dtype=np.int32,
-                count=len(terms)))
-        self._rows.append(json.dumps(StoredEvent.of(event), ensure_ascii=False,
-                                     separators=(",", ":")).encode("utf-8"))
-        self._slugs.append(event.slug.encode("utf-8"))
-        self._titles.append(event.title.encode("utf-8"))
-        self._hashes.append(event.content_hash.encode("ascii"))
-        self._years.append(NO_YEAR if event.year is None else event.year)
+        found = event if isinstance(event, Analysed) else analyse(event, self.numbers)
+        if found.source is not None:
+            found = self._renumbered(found)
+        for field, terms in zip(TEXT_FIELDS, found.terms, strict=True):
+            self._tokens[field].append(terms)
+        self._doc_words.append(found.words)
+        self._rows.append(found.row)
+        self._slugs.append(found.slug.encode("utf-8"))
+        self._titles.append(found.title.encode("utf-8"))
+        self._hashes.append(found.content_hash.encode("ascii"))
+        self._years.append(NO_YEAR if found.year is None else found.year)
         self._category_codes.append(
-            -1 if not event.category else
-            self._categories.setdefault(event.category, len(self._categories)))
-        self._figure_codes.append(np.fromiter(
-            (self._figures.setdefault(name, len(self._figures)) for name in event.figures),
-            dtype=np.int32, count=len(event.figures)))
-        words = vocabulary_words(" ".join((event.title, " ".join(event.figures),
-                                           event.summary, event.body, event.impact)))
-        self._doc_words.append(np.fromiter(
-            (self._words.setdefault(w, len(self._words)) for w in words), dtype=np.int32,
-            count=len(words)))
+            -1 if not found.category else self._categories[found.category])
+        self._figure_codes.append(_ids(self._figures, found.figures))
         self.count += 1
+
+    def _renumbered(self, found: Analysed) -> Analysed:
+        """A worker's analysis in this builder's numbers."""
+        for namespace, strings in (found.news or {}).items():
+            self._renumber.setdefault((found.source, namespace), _Renumbering()).extend(
+                self.numbers.ids(namespace, strings))
+
+        def ours(namespace: str, local: np.ndarray) -> np.ndarray:
+            if not len(local):
+                return local
+            return self._renumber[(found.source, namespace)].take(local)
+
+        return found._replace(
+            terms=tuple(ours(f, t) for f, t in zip(TEXT_FIELDS, found.terms, strict=True)),
+            words=ours("words", found.words), source=None, news=None)
 
     def write(self, path: str | os.PathLike[str]) -> None:
         """Write the segment's file at ``path``."""
@@ -178,7 +271,7 @@ class SegmentBuilder:
         arrays["title_offsets"], arrays["titles"] = _blob(self._titles)
         arrays["hash_offsets"], arrays["hashes"] = _blob(self._hashes)
         # Words as written, sorted, with how many documents use each; and each document's.
-        order = sorted(self._words, key=self._words.__getitem__)
+        order = list(self.numbers.maps["words"])
         ranked = np.argsort(np.array(order, dtype=object)).astype(np.int32)
         rank = np.empty(len(order), dtype=np.int32)
         rank[ranked] = np.arange(len(order), dtype=np.int32)
@@ -193,8 +286,7 @@ class SegmentBuilder:
 
     def _postings(self, field: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
         """The inverted index of one field, as arrays; its totals in the header."""
-        ids = self._terms[field]
-        names = list(ids)
+        names = list(self.numbers.maps[field])
         docs = self._tokens[field]
         lengths = np.fromiter((len(d) for d in docs), dtype=np.uint32, count=len(docs))
         tokens = _joined(docs, np.int32)
@@ -228,6 +320,34 @@ class SegmentBuilder:
         arrays[prefix + "positions"] = position[order]
         arrays[prefix + "lengths"] = lengths
         return {"terms": len(names), "postings": len(first), "length": int(lengths.sum())}
+
+
+def _numbering() -> defaultdict[str, int]:
+    """A dictionary that numbers each new key it is asked for: 0, 1, 2..."""
+    return defaultdict(itertools.count().__next__)
+
+
+class _Renumbering:
+    """A worker's numbers to a builder's: a growing array."""
+
+    def __init__(self) -> None:
+        self._ours = np.zeros(1024, dtype=np.int32)
+        self._size = 0
+
+    def extend(self, ours: np.ndarray) -> None:
+        end = self._size + len(ours)
+        if end > len(self._ours):
+            self._ours = np.resize(self._ours, max(end, 2 * len(self._ours)))
+        self._ours[self._size:end] = ours
+        self._size = end
+
+    def take(self, theirs: np.ndarray) -> np.ndarray:
+        return self._ours[theirs]
+
+
+def _ids(numbers: defaultdict[str, int], keys) -> np.ndarray:
+    """The numbers of ``keys``, new keys numbered as they come."""
+    return np.fromiter(map(numbers.__getitem__, keys), dtype=np.int32, count=len(keys))
 
 
 def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:

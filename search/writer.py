@@ -9,10 +9,16 @@ dies) and writes the table of contents last: the rename is the commit.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
+import multiprocessing
+import os
+import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +29,8 @@ from eventsearch.search.codec import EventCodec
 from eventsearch.search.errors import IndexLocked, IndexWriteError
 from eventsearch.search.merging import segments_to_merge
 from eventsearch.search.results import UpdateReport
-from eventsearch.search.schema import to_document
+from eventsearch.search.schema import EVENT_FIELD, to_document
+from eventsearch.search.segment import Analysed, Numbers, analyse
 from eventsearch.search.storage import reading
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
@@ -35,6 +42,8 @@ log = logging.getLogger(__name__)
 
 #: How long a second writer waits for the first before giving up (seconds).
 WRITE_LOCK_TIMEOUT = 10.0
+#: An update that writes at least this many events reads their text in worker processes.
+PARALLEL_MIN = 2000
 
 
 @dataclass
@@ -112,17 +121,78 @@ def open_writer(index: EventIndex, lock_timeout: float):
 
 
 def apply(writer, found: Plan, progress: Callable[[Event], None] | None) -> None:
-    """Give the writer a plan's actions."""
-    for action, item in found.actions:
-        if action == "delete":
-            writer.delete_by_term("slug", item)
-            continue
-        if action == "add":
-            writer.add_document(**to_document(item))
+    """Give the writer a plan's actions (the events' text read in several processes when
+    there are many)."""
+    written = [item for action, item in found.actions if action != "delete"]
+    with _analysing(written) as analysed:
+        for action, item in found.actions:
+            if action == "delete":
+                writer.delete_by_term("slug", item)
+                continue
+            document = {**to_document(item), EVENT_FIELD: next(analysed)}
+            if action == "add":
+                writer.add_document(**document)
+            else:
+                writer.update_document(**document)
+            if progress is not None:
+                progress(item)
+
+
+@contextmanager
+def _analysing(events: list) -> Iterator[Iterator[Event | Analysed]]:
+    """The events to write, in order: as they are, for the segment builder to read, or,
+    when there are at least PARALLEL_MIN, already read in worker processes, one a core
+    (segment.analyse, each worker in numbers of its own).
+
+    Workers started by ``fork`` find the events in the memory they share with this
+    process, and are sent only their positions; other workers are sent the events.
+    """
+    workers = min(os.cpu_count() or 1, 4)
+    if len(events) < PARALLEL_MIN or workers < 2:
+        yield iter(events)
+        return
+    context = multiprocessing.get_context(START_METHOD)
+    inherited = context.get_start_method() == "fork"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_start_worker,
+                             initargs=(os.getpid(), events if inherited else None)) as pool:
+        if inherited:
+            batches = [range(start, min(start + CHUNK, len(events)))
+                       for start in range(0, len(events), CHUNK)]
         else:
-            writer.update_document(**to_document(item))
-        if progress is not None:
-            progress(item)
+            batches = [events[start:start + CHUNK] for start in range(0, len(events), CHUNK)]
+        yield itertools.chain.from_iterable(pool.map(_analyse_in_worker, batches))
+
+
+#: How worker processes start (None: the platform's default).
+START_METHOD: str | None = None
+#: How many events a worker reads per task.
+CHUNK = 128
+#: In a worker process: its numbers, the name it gives them, and the events it inherited.
+_worker: tuple[Numbers, str, list | None] | None = None
+
+
+def _start_worker(parent: int, events: list | None) -> None:
+    """In a worker process: number terms in a series of its own, and exit as soon as the
+    parent is gone (even after ``kill -9``), rather than wait for work that never comes."""
+    global _worker
+    _worker = (Numbers(), f"{os.getpid()}-{uuid.uuid4().hex}", events)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _analyse_in_worker(batch: range | list[Event]) -> list[Analysed]:
+    if _worker is None:
+        raise RuntimeError("not in a worker process started by _analysing")
+    numbers, source, events = _worker
+    if isinstance(batch, range):
+        batch = [events[i] for i in batch]
+    return [analyse(event, numbers, source) for event in batch]
 
 
 @contextmanager
