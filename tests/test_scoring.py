@@ -9,7 +9,6 @@ import os
 from collections import Counter
 
 import pytest
-
 from eventsearch.search import create_index
 from eventsearch.search.analysis import index_terms, query_terms
 from eventsearch.search.schema import FIELD_BOOSTS
