@@ -4,18 +4,20 @@ Usage: python bench/web_perf.py [--sizes 1000 10000] [--queries 200] [--out docs
 
 For each size a seeded corpus is generated (bench/generate.py) into bench/out/web/ and
 indexed with ``eventsearch index`` (both are reused when already there), then
-``eventsearch serve --port 0 --threads 8`` is started on 127.0.0.1 and, with the same
-seeded queries for every side:
+``eventsearch serve --port 0`` is started on 127.0.0.1 and, with the same seeded queries
+for every side:
 
 1. sequentially, query by query: ``EventIndex.search`` in this process, ``/search`` (the
    HTML page) and ``/api/search`` (JSON) over HTTP with one client;
-2. concurrently: every query ``--repeat`` times against ``/search``, then ``/api/search``,
-   from ``--clients`` threads, each with its own ``requests.Session``.
+2. throughput: the server started with 1 worker process, then with one per core; against
+   each, every query ``--repeat`` times against ``/search``, then ``/api/search``, from
+   1, 4 and 16 client threads (``--clients``), each with its own ``requests.Session``.
 
-The page's overhead is ``page p50 / API p50 - 1`` on the sequential figures (target: at
-most 30%). When it is missed, or with ``--profile``, the page is also timed and profiled
-in this process with Flask's test client, to show where the time goes. The figures go to
-the ``## Web`` section of ``--out``; other sections are kept.
+The page's overhead is ``page p50 / JSON API p50 - 1`` on the sequential figures, both
+over HTTP from the same server (target: at most 30%). When it is missed, or with
+``--profile``, the page is also timed and profiled in this process with Flask's test
+client, to show where the time goes. The figures go to the ``## Web`` section of
+``--out``; other sections are kept.
 """
 
 from __future__ import annotations
@@ -63,12 +65,13 @@ from bench.generate import CATEGORIES, generate_corpus  # noqa: E402
 SECTION = "## Web"
 EVENTSEARCH = Path(sys.executable).parent / "eventsearch"
 HOST = "127.0.0.1"
-TARGET = 0.30  # the page may add at most 30% to the API's sequential p50
+TARGET = 0.30  # the page may add at most 30% to the JSON API's sequential p50, both over HTTP
 WARMUP_QUERIES = 24
 SAMPLE_PAGES = 150  # pages read to draw query words and phrases from
 REQUEST_TIMEOUT_S = 30.0
 PHASE_TIMEOUT_S = 900.0  # one concurrent phase may not take longer than this
 PROFILE_QUERIES = 40
+THREADS = 4  # threads per server worker process
 
 
 def machine() -> dict:
@@ -79,7 +82,7 @@ def machine() -> dict:
         "cpu": model,
         "python": platform.python_version(),
         "flask": version("Flask"),
-        "waitress": version("waitress"),
+        "gunicorn": version("gunicorn"),
         "whoosh": version("Whoosh"),
     }
 
@@ -170,10 +173,11 @@ def prepare(size: int, work: Path, seed: int) -> tuple[Path, Path]:
 class Server:
     """``eventsearch serve`` in a subprocess on 127.0.0.1 and a free port."""
 
-    def __init__(self, index_dir: Path, threads: int, log) -> None:
+    def __init__(self, index_dir: Path, log, workers: int | None = None) -> None:
         self.process = subprocess.Popen(
             [str(EVENTSEARCH), "serve", "--index", str(index_dir), "--host", HOST,
-             "--port", "0", "--threads", str(threads)],
+             "--port", "0", "--threads", str(THREADS),
+             *(["--workers", str(workers)] if workers else [])],
             stdout=subprocess.PIPE, stderr=log, text=True)
         self.base = ""
         found: list[str] = []
@@ -198,7 +202,7 @@ class Server:
                 time.sleep(0.2)
 
     def stop(self) -> None:
-        """SIGINT (waitress closes cleanly), then kill if it does not stop."""
+        """SIGINT (the server closes cleanly), then kill if it does not stop."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
@@ -242,8 +246,9 @@ class Figures:
     json_ms: list[float] = field(default_factory=list)
     floor_ms: list[float] = field(default_factory=list)
     page_bytes: list[int] = field(default_factory=list)
-    page_load: Load | None = None
-    json_load: Load | None = None
+    #: (workers, clients) to the page's and the JSON API's load figures.
+    page_load: dict[tuple[int, int], Load] = field(default_factory=dict)
+    json_load: dict[tuple[int, int], Load] = field(default_factory=dict)
     loads: list[float] = field(default_factory=list)
     cpu_share: float = 0.0
     profile: dict | None = None
@@ -253,7 +258,7 @@ class Figures:
 
     @property
     def overhead(self) -> float:
-        return self.p("page", 50) / self.p("api", 50) - 1
+        return self.p("page", 50) / self.p("json", 50) - 1
 
 
 def get(session: requests.Session, url: str, params: dict,
@@ -299,12 +304,12 @@ def run_size(size: int, args, queries: list[Query], warmup: list[Query]) -> Figu
     index = open_index(index_dir)
     say(f"  {len(index):,} events; starting the server")
     log_path = args.work / f"server-{size}.log"
-    with (log_path.open("w") as log, Server(index_dir, args.clients, log) as server,
+    with (log_path.open("w") as log, Server(index_dir, log) as server,
           requests.Session() as session):
         page_url, json_url = f"{server.base}/search", f"{server.base}/api/search"
         # Warm up every server thread's searcher, the templates and this process's index.
         for url in (page_url, json_url):
-            hammer(url, warmup * 2, args.clients)
+            hammer(url, warmup * 2, max(args.clients))
         for query in warmup:
             index.search(query.text, **query.kwargs())
             get(session, page_url, query.params())
@@ -348,14 +353,23 @@ def run_size(size: int, args, queries: list[Query], warmup: list[Query]) -> Figu
                for n, q in enumerate(queries)]
         (args.work / f"sequential-{size}.json").write_text(json.dumps(raw, indent=1))
         figures.loads.append(os.getloadavg()[0])
-
-        mixed = queries * args.repeat
-        random.Random(args.seed).shuffle(mixed)
-        say(f"  concurrent: {len(mixed)} requests from {args.clients} clients, page then JSON")
-        figures.page_load = hammer(page_url, mixed, args.clients)
-        figures.json_load = hammer(json_url, mixed, args.clients)
-        figures.loads.append(os.getloadavg()[0])
     index.close()
+
+    mixed = queries * args.repeat
+    random.Random(args.seed).shuffle(mixed)
+    for workers in sorted({1, args.workers}):
+        with log_path.open("a") as log, Server(index_dir, log, workers) as server:
+            page_url, json_url = f"{server.base}/search", f"{server.base}/api/search"
+            for url in (page_url, json_url):  # every worker's index, templates, caches
+                hammer(url, warmup * 2, max(args.clients))
+            for clients in args.clients:
+                say(f"  throughput: {workers} worker(s), {clients} client(s): "
+                    f"{len(mixed)} requests, page then JSON")
+                figures.page_load[workers, clients] = hammer(page_url, mixed, clients)
+                figures.json_load[workers, clients] = hammer(json_url, mixed, clients)
+                say(f"    page {figures.page_load[workers, clients].rps:.0f} req/s, "
+                    f"JSON {figures.json_load[workers, clients].rps:.0f} req/s")
+        figures.loads.append(os.getloadavg()[0])
     if args.profile or figures.overhead > TARGET:
         say("  profiling the page in this process (Flask test client)")
         figures.profile = profile_page(index_dir, queries[:PROFILE_QUERIES])
@@ -426,18 +440,32 @@ def profile_page(index_dir: Path, queries: list[Query]) -> dict:
 # -- reporting -------------------------------------------------------------------------------
 
 
-def summary_table(results: list[Figures], clients: int) -> str:
-    head = ("| Events | Page seq p50 / p95 | API seq p50 / p95 | Page overhead (p50) "
-            f"| JSON seq p50 / p95 | HTTP floor p50 | Page x{clients}: req/s, p50 / p95 "
-            f"| JSON x{clients}: req/s, p50 / p95 |\n|---:|---:|---:|---:|---:|---:|---:|---:|")
+def summary_table(results: list[Figures]) -> str:
+    head = ("| Events | Page seq p50 / p95 | JSON seq p50 / p95 | Page overhead (p50) "
+            "| API in process p50 / p95 | HTTP floor p50 |\n|---:|---:|---:|---:|---:|---:|")
     rows = []
     for f in results:
         rows.append(
             f"| {f.size:,} | {f.p('page', 50):.1f} / {f.p('page', 95):.1f} ms "
-            f"| {f.p('api', 50):.1f} / {f.p('api', 95):.1f} ms | {f.overhead:+.0%} "
-            f"| {f.p('json', 50):.1f} / {f.p('json', 95):.1f} ms "
-            f"| {f.p('floor', 50):.1f} ms | {_load(f.page_load)} | {_load(f.json_load)} |")
+            f"| {f.p('json', 50):.1f} / {f.p('json', 95):.1f} ms | {f.overhead:+.0%} "
+            f"| {f.p('api', 50):.1f} / {f.p('api', 95):.1f} ms "
+            f"| {f.p('floor', 50):.1f} ms |")
     return head + "\n" + "\n".join(rows)
+
+
+def throughput_table(results: list[Figures]) -> str:
+    """Requests/s (p50 / p95 latency) by workers and clients, page and JSON."""
+    rows = ["| Events | Workers | Clients | Page: req/s, p50 / p95 | JSON: req/s, p50 / p95 "
+            "| Page, JSON: x 1 worker |", "|---:|---:|---:|---:|---:|---:|"]
+    for f in results:
+        for (workers, clients), page in sorted(f.page_load.items()):
+            api = f.json_load[workers, clients]
+            one_page, one_api = f.page_load[1, clients], f.json_load[1, clients]
+            gain = ("" if workers == 1 else
+                    f"{page.rps / one_page.rps:.2f}x, {api.rps / one_api.rps:.2f}x")
+            rows.append(f"| {f.size:,} | {workers} | {clients} | {_load(page)} | {_load(api)} "
+                        f"| {gain} |")
+    return "\n".join(rows)
 
 
 def _load(load: Load) -> str:
@@ -448,12 +476,10 @@ def _load(load: Load) -> str:
 
 def verdict(f: Figures) -> str:
     met = "met" if f.overhead <= TARGET else "missed"
-    paired = statistics.median(p - a for p, a in zip(f.page_ms, f.api_ms, strict=True))
-    return (f"{f.size:,} events: the page adds {f.overhead:.0%} to the API's p50 "
-            f"({f.p('page', 50) - f.p('api', 50):.1f} ms; median per query "
-            f"{paired:.1f} ms, of which about "
-            f"{f.p('floor', 50):.1f} ms is the HTTP round trip itself): target of at most "
-            f"{TARGET:.0%} {met}")
+    paired = statistics.median(p - a for p, a in zip(f.page_ms, f.json_ms, strict=True))
+    return (f"{f.size:,} events: the page adds {f.overhead:.0%} to the JSON API's p50 over "
+            f"HTTP ({f.p('page', 50) - f.p('json', 50):.1f} ms; median per query "
+            f"{paired:.1f} ms): target of at most {TARGET:.0%} {met}")
 
 
 def render(results: list[Figures], info: dict, command: str, args,
@@ -470,10 +496,10 @@ def render(results: list[Figures], info: dict, command: str, args,
         "**Page seq**: `GET /search?q=...` (the whole HTML page: results, facets, year "
         "chart), one client, one request at a time, through `requests.Session`.",
         "**API seq**: `open_index(DIR).search(q, **filters)` in the benchmark process, one "
-        "`EventIndex`, sequential. **Overhead** = page seq p50 / API seq p50 - 1; it "
-        "includes HTTP, waitress and Flask, not only the template.",
-        "**JSON seq**: `GET /api/search?q=...`, one client, sequential: HTTP, Flask and "
-        "JSON without the template, for the split.",
+        "`EventIndex`, sequential: what HTTP, the server and Flask add to a search.",
+        "**JSON seq**: `GET /api/search?q=...`, one client, sequential, on the same "
+        "server as the page. **Overhead** = page seq p50 / JSON seq p50 - 1: what the "
+        "page's rendering adds over the JSON API, both over HTTP.",
         "**HTTP floor**: `GET /api/no-such-endpoint` (routing and a tiny JSON 404), one "
         "client, sequential: what any request costs here, client and server together.",
         f"The four run interleaved query by query (the order rotating), so load from other "
@@ -481,13 +507,13 @@ def render(results: list[Figures], info: dict, command: str, args,
         "queries; each query keeps its fastest time per side (other processes only ever "
         "add time, and they add most to HTTP's hand-offs between processes), and p50/p95 "
         "are over the queries. `bench/out/web/sequential-SIZE.json` has every round.",
-        f"**x{args.clients}**: every query {args.repeat} times "
-        f"({args.queries * args.repeat:,} requests, seeded shuffle) from {args.clients} "
-        "client threads, each with its own `requests.Session`; requests/s is requests "
-        f"over the phase's wall time. With {info['nproc']} CPUs for server and clients "
-        f"together, and one Python process (one GIL) serving, {args.clients} clients "
-        f"mostly queue: latencies there are about {args.clients} times the service time, "
-        "and throughput is the figure to read.",
+        f"**Throughput**: every query {args.repeat} times "
+        f"({args.queries * args.repeat:,} requests, seeded shuffle) from 1, 4 and 16 "
+        "client threads, each with its own `requests.Session`, against the server started "
+        f"with `--workers 1` and with `--workers {args.workers}` ({THREADS} threads each); "
+        "requests/s is requests over the phase's wall time. The clients share the "
+        f"{info['nproc']} CPUs with the server, so with more clients than cores latencies "
+        "are mostly queueing, and throughput is the figure to read.",
         f"Queries: {args.queries} seeded queries drawn from {SAMPLE_PAGES} sampled pages "
         "of the smallest corpus (all sizes share the generator's vocabulary): half 1 to 4 "
         "words (by frequency or uniformly from the vocabulary), 15% with a quoted 2 to 3 "
@@ -502,9 +528,9 @@ def render(results: list[Figures], info: dict, command: str, args,
     notes = _bullets([
         "Where the page's added time goes, as differences of the p50s above: "
         f"{split}. The added time is close to a constant per request, while search time "
-        "grows with the corpus, so the ratio is worst on small corpora. Against the JSON "
-        "API over the same HTTP path, the page adds "
-        + ", ".join(f"{f.p('page', 50) / f.p('json', 50) - 1:.0%} at {f.size:,}"
+        "grows with the corpus, so the ratio is worst on small corpora. Against the "
+        "in-process API, the page adds "
+        + ", ".join(f"{f.p('page', 50) / f.p('api', 50) - 1:.0%} at {f.size:,}"
                     for f in results) + " (p50 over p50).",
         f"Other CPU-heavy benchmarks were running on the same {info['nproc']} CPUs during "
         "the run (load average above). Share of wall time the in-process API calls got on "
@@ -512,7 +538,7 @@ def render(results: list[Figures], info: dict, command: str, args,
         "The sequential comparison is interleaved, so the overhead ratio holds up better "
         "than the absolute numbers; the concurrent figures are the noisiest.",
         "The concurrent client (Python threads with `requests`) runs on the same CPUs as "
-        "the server and takes part of them: requests/s is a floor for what waitress can "
+        "the server and takes part of them: requests/s is a floor for what the server can "
         "do here.",
         "The server's own log (stderr) goes to `bench/out/web/server-SIZE.log`.",
     ])
@@ -523,20 +549,24 @@ Measured by `bench/web_perf.py` ({stamp}), in one run:
     {command}
 
 Machine: {info['cpu']}, {info['nproc']} CPUs (nproc); Python {info['python']},
-Flask {info['flask']}, waitress {info['waitress']}, Whoosh {info['whoosh']}.
+Flask {info['flask']}, gunicorn {info['gunicorn']}, Whoosh {info['whoosh']}.
 Load average (1 min) during the run: {min(loads):.1f} to {max(loads):.1f}.
 
-The server is `eventsearch serve --index DIR --port 0 --threads {args.clients}` (waitress) on
+The server is `eventsearch serve --index DIR --port 0 --threads {THREADS}` (gunicorn) on
 127.0.0.1; corpora come from `bench/generate.py` (seed {args.seed}), indexed with
 `eventsearch index`. Latencies are wall-clock, client side, body read.
 
-### Target: the results page adds at most {TARGET:.0%} to the API's p50
+### Target: the results page adds at most {TARGET:.0%} to the JSON API's p50 (both over HTTP)
 
 {verdicts}
 
 ### Figures
 
-{summary_table(results, args.clients)}
+{summary_table(results)}
+
+Throughput, by server worker processes and client threads:
+
+{throughput_table(results)}
 
 {bullets}
 
@@ -605,8 +635,10 @@ def main() -> None:
                         help="times each query is sent in the concurrent phases")
     parser.add_argument("--rounds", type=int, default=3,
                         help="sequential passes; each query keeps its fastest per side")
-    parser.add_argument("--clients", type=int, default=8,
-                        help="concurrent clients, and the server's threads")
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16],
+                        help="client threads of the throughput phases")
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
+                        help="worker processes of the server beside 1 (default: the cores)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", action="store_true",
                         help="profile the page even when the target is met")
@@ -616,7 +648,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.queries < 2:
         parser.error("--queries must be at least 2")
-    if args.rounds < 1 or args.repeat < 1 or args.clients < 1:
+    if args.rounds < 1 or args.repeat < 1 or min(args.clients) < 1 or args.workers < 1:
         parser.error("--rounds, --repeat and --clients must be at least 1")
 
     info = machine()
@@ -635,7 +667,7 @@ def main() -> None:
         results.append(run_size(size, args, queries, warmup))
         say(verdict(results[-1]))
 
-    say("\n" + summary_table(results, args.clients))
+    say("\n" + summary_table(results) + "\n\n" + throughput_table(results))
     for f in results:
         if f.profile:
             say(f"\n-- profile of the page at {f.size:,} events; p50 in process: "
@@ -647,9 +679,13 @@ def main() -> None:
             say(f.profile["text"])
     command = (f".venv/bin/python bench/web_perf.py --sizes {' '.join(map(str, sizes))} "
                f"--queries {args.queries}")
-    defaults = {"repeat": 2, "rounds": 3, "clients": 8, "seed": 7}
-    command += "".join(f" --{k} {getattr(args, k)}" for k, v in defaults.items()
-                       if getattr(args, k) != v)
+    defaults = {"repeat": 2, "rounds": 3, "clients": [1, 4, 16], "seed": 7,
+                "workers": len(os.sched_getaffinity(0))}
+    for key, value in defaults.items():
+        if getattr(args, key) != value:
+            shown = getattr(args, key)
+            command += f" --{key} " + (" ".join(map(str, shown)) if isinstance(shown, list)
+                                       else str(shown))
     section = render(results, info, command, args, queries[:8])
     write_section(args.out, section)  # re-reads the file: another bench may have written it
     say(f"\nwrote the '{SECTION[3:]}' section of {args.out}")

@@ -377,21 +377,26 @@ def check(index_dir: Path | None, as_json: bool) -> None:
 @INDEX_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port to listen on.")
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Worker threads of the WSGI server.")
-def serve(index_dir: Path | None, host: str, port: int, threads: int) -> None:
-    """Serve the search site and JSON API with waitress (a production WSGI server).
+              help="Port to listen on (0: any free port).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: one per core).")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Threads per worker process.")
+def serve(index_dir: Path | None, host: str, port: int, workers: int | None,
+          threads: int) -> None:
+    """Serve the search site and JSON API: worker processes under gunicorn (waitress where
+    gunicorn does not run).
 
     With no index yet, first builds one from the bundled corpus. A re-index run in another
-    terminal shows up on the next request, without a restart.
+    terminal shows up in every worker on its next request, without a restart.
     """
-    import waitress
     from eventsearch.web import create_app, indexing
+    from eventsearch.web.serving import Serving, default_workers
+    from eventsearch.web.serving import serve as run_server
 
     target = _index_dir(index_dir)
     try:
-        open_index(target)
+        open_index(target).close()
     except IndexNotFound:
         click.echo(f"No index at {target} yet: building it from the bundled corpus.", err=True)
         _, report = indexing.build_index([str(BUNDLED_CORPUS)], target)
@@ -400,17 +405,16 @@ def serve(index_dir: Path | None, host: str, port: int, threads: int) -> None:
         click.echo(f"{exc}; rebuilding it from the bundled corpus.", err=True)
         indexing.build_index([str(BUNDLED_CORPUS)], target, rebuild=True)
     app = create_app({"INDEX": str(target)})
-    server = waitress.create_server(app, host=host, port=port, threads=threads,
-                                    ident="eventsearch")
-    shown_host = f"[{host}]" if ":" in host else host
-    click.echo(f"Serving eventsearch at http://{shown_host}:{server.effective_port}/ "
-               "(Ctrl+C to stop)")
+
+    def ready(host: str, port: int, how: str) -> None:
+        shown_host = f"[{host}]" if ":" in host else host
+        click.echo(f"Serving eventsearch at http://{shown_host}:{port}/ ({how}; "
+                   "Ctrl+C to stop)")
+
     try:
-        server.run()
+        run_server(app, Serving(host, port, workers or default_workers(), threads), ready)
     except KeyboardInterrupt:
         click.echo("Stopped.", err=True)
-    finally:
-        server.close()
 
 
 def main() -> None:

@@ -1,0 +1,108 @@
+"""Serving the app: worker processes under gunicorn where it runs, waitress elsewhere.
+
+Under gunicorn (Linux and other POSIX systems) the app is created once in the master
+process, which then forks ``workers`` processes, each with ``threads`` threads; the kernel
+hands each new connection to one of them. Every worker opens the index on disk itself, on
+its first request, and sees a re-index on its next request after the commit, as a single
+process does (search/view.py). Where gunicorn does not run (Windows), one waitress process
+serves with ``threads`` threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Serving:
+    """Where and how to serve."""
+
+    host: str
+    port: int
+    workers: int
+    threads: int
+
+
+def default_workers() -> int:
+    """One worker process per core this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def has_prefork() -> bool:
+    """Whether gunicorn can serve here."""
+    try:
+        import gunicorn.app.base  # noqa: F401
+    except ImportError:  # not installed (it is not on Windows, where it does not run)
+        return False
+    return True
+
+
+def serve(app: Flask, serving: Serving, ready: Callable[[str, int, str], None]) -> None:
+    """Serve ``app`` until interrupted; ``ready(host, port, how)`` once it listens."""
+    if has_prefork():
+        _serve_gunicorn(app, serving, ready)
+    else:
+        _serve_waitress(app, serving, ready)
+
+
+def _serve_gunicorn(app: Flask, serving: Serving, ready) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    host = f"[{serving.host}]" if ":" in serving.host else serving.host
+
+    class Application(BaseApplication):
+        """gunicorn's documented way to run an app object from Python."""
+
+        def load_config(self) -> None:
+            settings = {
+                "bind": f"{host}:{serving.port}",
+                "workers": serving.workers,
+                "threads": serving.threads,
+                "worker_class": "gthread",
+                # Long queries and page renders are not stuck workers.
+                "timeout": 120,
+                "graceful_timeout": 10,
+                "loglevel": "warning",
+                "accesslog": None,
+                "proc_name": "eventsearch",
+                "when_ready": when_ready,
+            }
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return app
+
+    def when_ready(arbiter) -> None:
+        address = arbiter.LISTENERS[0].sock.getsockname()
+        workers = "worker" if serving.workers == 1 else "workers"
+        ready(serving.host, address[1],
+              f"{serving.workers} {workers} x {serving.threads} threads, gunicorn")
+
+    Application().run()
+
+
+def _serve_waitress(app: Flask, serving: Serving, ready) -> None:
+    import waitress
+
+    # A request waiting for a free thread is normal under load, not a warning per request.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    server = waitress.create_server(app, host=serving.host, port=serving.port,
+                                    threads=serving.threads, ident="eventsearch")
+    if serving.workers > 1:
+        log.warning("gunicorn is not available here: serving with one waitress process")
+    ready(serving.host, server.effective_port, f"{serving.threads} threads, waitress")
+    try:
+        server.run()
+    finally:
+        server.close()
