@@ -2,7 +2,7 @@
 extension point, with our own segment file beside it and two guarantees added.
 
 - **What queries read is ours.** Each document's ``event`` column value goes to a
-  :class:`~eventsearch.search.segment.SegmentBuilder`, which writes the segment's own file
+  :class:`~eventsearch.search.building.SegmentBuilder`, which writes the segment's own file
   (an inverted index of each text field as arrays, and the stored rows) when Whoosh closes
   the segment. Whoosh's files hold only the ``slug`` key and the bookkeeping. A merge
   (Whoosh's ``add_reader``) reads each event back from the old segment's file, through
@@ -23,9 +23,10 @@ import os
 import zlib
 from typing import Any
 
+from eventsearch.search.building import SegmentBuilder
 from eventsearch.search.errors import IndexCorrupt
 from eventsearch.search.schema import EVENT_FIELD
-from eventsearch.search.segment import SegmentBuilder, SegmentData
+from eventsearch.search.segment import SegmentData
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocReader, W3PerDocWriter
 
 #: The extension of our own segment file.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from eventsearch.search import plan
 from eventsearch.search.highlight import idf
+from eventsearch.search.segment import FieldData
 from eventsearch.search.view import View
 
 #: BM25's term-frequency saturation, and its length normalisation by field (names are
@@ -138,9 +139,9 @@ class Scorer:
                 common = np.intersect1d(common, other.docs, assume_unique=True)
             if not len(common):
                 continue
-            at = _keys(postings[0], common)  # where the first word stands
-            for distance, word in enumerate(postings[1:], 1):
-                keys = _keys(word, common)
+            at = _keys(data, numbers[0], common)  # where the first word stands
+            for distance, number in enumerate(numbers[1:], 1):
+                keys = _keys(data, number, common)
                 wanted = at + distance
                 index = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
                 at = at[keys[index] == wanted]
@@ -174,9 +175,10 @@ class Scorer:
         return Matches(np.zeros(self.size, dtype=bool), np.zeros(self.size, dtype=np.float64))
 
 
-def _keys(postings, docs: np.ndarray) -> np.ndarray:
-    """``document << 32 | position`` of a term's occurrences in ``docs``, sorted."""
-    found, positions = postings.positions_in(np.isin(postings.docs, docs))
+def _keys(data: FieldData, number: int, docs: np.ndarray) -> np.ndarray:
+    """``document << 32 | position`` of the occurrences of a field's term (by number) in
+    ``docs``, sorted."""
+    found, positions = data.positions_in(number, docs)
     return (found.astype(np.int64) << 32) | positions.astype(np.int64)
 
 

@@ -1,5 +1,6 @@
 """Our own segment file: an inverted index of each text field as arrays, and each event's
-stored row, written and read through Whoosh's ``Codec`` extension point (search/codec.py).
+stored row, written (search/building.py) and read through Whoosh's ``Codec`` extension
+point (search/codec.py).
 
 Whoosh keeps what it is good at: the table of contents, generations, the write lock,
 deletions and merges. What a query reads is ours, laid out for numpy: for each field, the
@@ -14,26 +15,26 @@ each aligned to 8 bytes.
 
 from __future__ import annotations
 
-import itertools
 import json
 import mmap
 import os
 from bisect import bisect_left
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from eventsearch.ingest.model import Event, RelatedLink, Section
-from eventsearch.search.analysis import WORD, fold, terms_of, vocabulary_of
+from eventsearch.search.analysis import fold
+from eventsearch.search.caches import LRU
 from eventsearch.search.errors import IndexCorrupt
-from eventsearch.search.highlight import pack_section, section_terms
+from eventsearch.search.highlight import section_terms
 
 MAGIC = b"EVSEG1\n"
 #: The searched text fields, in the order of their arrays.
 TEXT_FIELDS = ("title", "figures_text", "summary", "body", "impact")
+#: Read a part of a file without moving a shared position (None where there is none).
+_pread = getattr(os, "pread", None)
 #: A document without a year.
 NO_YEAR = np.iinfo(np.int32).min
 
@@ -115,301 +116,26 @@ def field_texts(event: Event) -> dict[str, str]:
             "summary": event.summary, "body": body, "impact": event.impact}
 
 
-# -- writing --------------------------------------------------------------------------------
-
-
-#: What is numbered while events are read: each text field's terms, and the words.
-NAMESPACES = (*TEXT_FIELDS, "words")
-
-
-class Numbers:
-    """Numbers for strings, by namespace: 0, 1, 2... in the order of first use.
-
-    A segment builder numbers its terms this way; a worker process that reads events for
-    it numbers them in its own series, and says which strings it numbered since it last
-    said, so that the builder can renumber them into its own (search/writer.py).
-    """
-
-    def __init__(self) -> None:
-        self.maps = {ns: _numbering() for ns in NAMESPACES}
-        self._said = dict.fromkeys(NAMESPACES, 0)
-
-    def ids(self, namespace: str, keys) -> np.ndarray:
-        return _ids(self.maps[namespace], keys)
-
-    def news(self) -> dict[str, list[str]]:
-        """The strings numbered since the last call, by namespace, in order."""
-        found = {}
-        for namespace, numbers in self.maps.items():
-            said = self._said[namespace]
-            if len(numbers) > said:
-                # The newest keys, read from the end: a dictionary keeps insertion order.
-                newest = itertools.islice(reversed(numbers), len(numbers) - said)
-                found[namespace] = list(newest)[::-1]
-                self._said[namespace] = len(numbers)
-        return found
-
-
-class Analysed(NamedTuple):
-    """What a segment keeps of one event, read from its text. Picklable: the events of a
-    large update are read in worker processes (search/writer.py)."""
-
-    terms: tuple[np.ndarray, ...]  # each text field's terms, numbered, in TEXT_FIELDS order
-    words: np.ndarray  # the vocabulary words of the event, numbered
-    row: bytes  # the stored row, as JSON
-    slug: str
-    title: str
-    content_hash: str
-    year: int | None
-    category: str | None
-    figures: tuple[str, ...]
-    #: Whose numbers these are (None: the builder's own), and what they numbered anew.
-    source: str | None = None
-    news: dict[str, list[str]] | None = None
-
-
-def analyse(event: Event, numbers: Numbers, source: str | None = None) -> Analysed:
-    """Read an event's text once: its words give each field's terms, each section's term
-    counts and the vocabulary, numbered by ``numbers``."""
-    written: set[str] = set()
-    fields: dict[str, list[str]] = {}
-    for field, text in (("title", event.title), ("figures_text", "\n".join(event.figures)),
-                        ("summary", event.summary), ("impact", event.impact)):
-        words = WORD.findall(text)
-        written.update(words)
-        fields[field] = terms_of(words)
-    body: list[str] = []
-    sections = []
-    for section in event.sections:
-        heading, words = terms_of(WORD.findall(section.heading)), WORD.findall(section.text)
-        text = terms_of(words)
-        written.update(words)
-        if section.heading != "Introduction":  # as field_texts() writes the body
-            body.extend(heading)
-        body.extend(text)
-        sections.append(StoredSection(section.heading, section.anchor, section.text,
-                                      *pack_section(heading, text)))
-    fields["body"] = body
-    row = json.dumps(StoredEvent.of(event, tuple(sections)), ensure_ascii=False,
-                     separators=(",", ":")).encode("utf-8")
-    return Analysed(
-        tuple(numbers.ids(f, fields[f]) for f in TEXT_FIELDS),
-        numbers.ids("words", sorted(vocabulary_of(written))), row,
-        event.slug, event.title, event.content_hash, event.year, event.category,
-        tuple(event.figures), source, numbers.news() if source is not None else None)
-
-
-class SegmentBuilder:
-    """Collects the events of a segment being written, then writes its file."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.numbers = Numbers()
-        self._renumber: dict[tuple[str, str], _Renumbering] = {}
-        self._tokens: dict[str, list[np.ndarray]] = {f: [] for f in TEXT_FIELDS}
-        self._rows: list[bytes] = []
-        self._slugs: list[bytes] = []
-        self._titles: list[bytes] = []
-        self._hashes: list[bytes] = []
-        self._years: list[int] = []
-        self._categories: defaultdict[str, int] = _numbering()
-        self._category_codes: list[int] = []
-        self._figures: defaultdict[str, int] = _numbering()
-        self._figure_codes: list[np.ndarray] = []
-        self._doc_words: list[np.ndarray] = []
-
-    def add(self, docnum: int, event: Event | Analysed) -> None:
-        """Add the next document (``docnum`` must be the number of documents so far): an
-        event, or what :func:`analyse` made of one in a worker process."""
-        if docnum != self.count:
-            raise ValueError(f"document {docnum} added as number {self.count}")
-        found = event if isinstance(event, Analysed) else analyse(event, self.numbers)
-        if found.source is not None:
-            found = self._renumbered(found)
-        for field, terms in zip(TEXT_FIELDS, found.terms, strict=True):
-            self._tokens[field].append(terms)
-        self._doc_words.append(found.words)
-        self._rows.append(found.row)
-        self._slugs.append(found.slug.encode("utf-8"))
-        self._titles.append(found.title.encode("utf-8"))
-        self._hashes.append(found.content_hash.encode("ascii"))
-        self._years.append(NO_YEAR if found.year is None else found.year)
-        self._category_codes.append(
-            -1 if not found.category else self._categories[found.category])
-        self._figure_codes.append(_ids(self._figures, found.figures))
-        self.count += 1
-
-    def _renumbered(self, found: Analysed) -> Analysed:
-        """A worker's analysis in this builder's numbers."""
-        for namespace, strings in (found.news or {}).items():
-            self._renumber.setdefault((found.source, namespace), _Renumbering()).extend(
-                self.numbers.ids(namespace, strings))
-
-        def ours(namespace: str, local: np.ndarray) -> np.ndarray:
-            if not len(local):
-                return local
-            return self._renumber[(found.source, namespace)].take(local)
-
-        return found._replace(
-            terms=tuple(ours(f, t) for f, t in zip(TEXT_FIELDS, found.terms, strict=True)),
-            words=ours("words", found.words), source=None, news=None)
-
-    def write(self, path: str | os.PathLike[str]) -> None:
-        """Write the segment's file at ``path``."""
-        arrays: dict[str, np.ndarray] = {}
-        header: dict[str, Any] = {"count": self.count, "fields": {}}
-        for field in TEXT_FIELDS:
-            header["fields"][field] = self._postings(field, arrays)
-        arrays["years"] = np.array(self._years, dtype=np.int32)
-        arrays["category_codes"] = np.array(self._category_codes, dtype=np.int32)
-        header["categories"] = list(self._categories)
-        header["figures"] = list(self._figures)
-        arrays["figure_starts"] = _starts(len(codes) for codes in self._figure_codes)
-        arrays["figure_codes"] = _joined(self._figure_codes, np.int32)
-        arrays["row_offsets"], arrays["rows"] = _blob(self._rows)
-        arrays["slug_offsets"], arrays["slugs"] = _blob(self._slugs)
-        arrays["title_offsets"], arrays["titles"] = _blob(self._titles)
-        arrays["hash_offsets"], arrays["hashes"] = _blob(self._hashes)
-        # Words as written, sorted, with how many documents use each; and each document's.
-        order = list(self.numbers.maps["words"])
-        ranked = np.argsort(np.array(order, dtype=object)).astype(np.int32)
-        rank = np.empty(len(order), dtype=np.int32)
-        rank[ranked] = np.arange(len(order), dtype=np.int32)
-        doc_words = rank[_joined(self._doc_words, np.int32)] if order else \
-            np.zeros(0, dtype=np.int32)
-        arrays["word_offsets"], arrays["words"] = _blob(
-            order[i].encode("utf-8") for i in ranked)
-        arrays["word_df"] = np.bincount(doc_words, minlength=len(order)).astype(np.int32)
-        arrays["doc_word_starts"] = _starts(len(w) for w in self._doc_words)
-        arrays["doc_words"] = doc_words
-        _write(path, header, arrays)
-
-    def _postings(self, field: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-        """The inverted index of one field, as arrays; its totals in the header."""
-        names = list(self.numbers.maps[field])
-        docs = self._tokens[field]
-        lengths = np.fromiter((len(d) for d in docs), dtype=np.uint32, count=len(docs))
-        tokens = _joined(docs, np.int32)
-        # Term ids in alphabetical order of their terms.
-        alphabetical = sorted(range(len(names)), key=names.__getitem__)
-        rank = np.empty(len(names), dtype=np.int32)
-        rank[alphabetical] = np.arange(len(names), dtype=np.int32)
-        tokens = rank[tokens] if len(names) else tokens
-        doc_of = np.repeat(np.arange(len(docs), dtype=np.int32), lengths)
-        starts = np.cumsum(lengths, dtype=np.int64) - lengths
-        position = (np.arange(len(tokens), dtype=np.int64) - np.repeat(starts, lengths)
-                    ).astype(np.uint32)
-        # Grouped by term; within a term by document, then position, as they were added.
-        order = np.argsort(tokens, kind="stable")
-        terms_sorted, docs_sorted = tokens[order], doc_of[order]
-        new_posting = np.ones(len(order), dtype=bool)
-        new_posting[1:] = (terms_sorted[1:] != terms_sorted[:-1]) | (
-            docs_sorted[1:] != docs_sorted[:-1])
-        first = np.flatnonzero(new_posting)
-        posting_terms = terms_sorted[first]
-        freqs = np.diff(np.append(first, len(order))).astype(np.uint32)
-        term_starts = np.searchsorted(posting_terms, np.arange(len(names) + 1))
-        prefix = f"{field}."
-        arrays[prefix + "term_offsets"], arrays[prefix + "terms"] = _blob(
-            names[i].encode("utf-8") for i in alphabetical)
-        arrays[prefix + "post_starts"] = term_starts.astype(np.int64)
-        arrays[prefix + "pos_starts"] = np.searchsorted(
-            terms_sorted, np.arange(len(names) + 1)).astype(np.int64)
-        arrays[prefix + "docs"] = docs_sorted[first].astype(np.int32)
-        arrays[prefix + "freqs"] = freqs
-        arrays[prefix + "positions"] = position[order]
-        arrays[prefix + "lengths"] = lengths
-        return {"terms": len(names), "postings": len(first), "length": int(lengths.sum())}
-
-
-def _numbering() -> defaultdict[str, int]:
-    """A dictionary that numbers each new key it is asked for: 0, 1, 2..."""
-    return defaultdict(itertools.count().__next__)
-
-
-class _Renumbering:
-    """A worker's numbers to a builder's: a growing array."""
-
-    def __init__(self) -> None:
-        self._ours = np.zeros(1024, dtype=np.int32)
-        self._size = 0
-
-    def extend(self, ours: np.ndarray) -> None:
-        end = self._size + len(ours)
-        if end > len(self._ours):
-            self._ours = np.resize(self._ours, max(end, 2 * len(self._ours)))
-        self._ours[self._size:end] = ours
-        self._size = end
-
-    def take(self, theirs: np.ndarray) -> np.ndarray:
-        return self._ours[theirs]
-
-
-def _ids(numbers: defaultdict[str, int], keys) -> np.ndarray:
-    """The numbers of ``keys``, new keys numbered as they come."""
-    return np.fromiter(map(numbers.__getitem__, keys), dtype=np.int32, count=len(keys))
-
-
-def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype, copy=False) if parts else \
-        np.zeros(0, dtype=dtype)
-
-
-def _starts(sizes: Iterable[int]) -> np.ndarray:
-    found = np.fromiter(sizes, dtype=np.int64)
-    return np.concatenate(([0], np.cumsum(found))).astype(np.int64)
-
-
-def _blob(items: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """Byte strings as (offsets, one array of their bytes)."""
-    items = list(items)
-    offsets = _starts(len(item) for item in items)
-    return offsets, np.frombuffer(b"".join(items), dtype=np.uint8)
-
-
-def _write(path: str | os.PathLike[str], header: dict, arrays: dict[str, np.ndarray]) -> None:
-    layout = {}
-    offset = 0
-    for name, array in arrays.items():
-        layout[name] = [array.dtype.str, int(array.size), offset]
-        offset += -(-array.nbytes // 8) * 8
-    header["arrays"] = layout
-    encoded = json.dumps(header, ensure_ascii=False).encode("utf-8")
-    start = len(MAGIC) + 8 + len(encoded)
-    start += -start % 8
-    with open(path, "wb") as handle:
-        handle.write(MAGIC)
-        handle.write(len(encoded).to_bytes(8, "little"))
-        handle.write(encoded)
-        handle.write(b"\0" * (start - len(MAGIC) - 8 - len(encoded)))
-        for array in arrays.values():
-            data = np.ascontiguousarray(array).tobytes()
-            handle.write(data)
-            handle.write(b"\0" * (-len(data) % 8))
-
-
 # -- reading --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Postings:
+class Postings(NamedTuple):
     """A term's postings in one segment: its documents (numbers within the segment, in
-    order), how often it occurs in each, and all its positions, document by document."""
+    order) and how often it occurs in each."""
 
     docs: np.ndarray
     freqs: np.ndarray
-    positions: np.ndarray
 
-    def positions_in(self, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(document, position) of every occurrence in the postings ``selected`` (a mask
-        over the postings), in order."""
-        freqs = self.freqs.astype(np.int64)
-        starts = np.cumsum(freqs) - freqs
-        counts = freqs[selected]
-        total = int(counts.sum())
-        before = np.cumsum(counts) - counts
-        at = np.repeat(starts[selected] - before, counts) + np.arange(total)
-        return np.repeat(self.docs[selected], counts), self.positions[at]
+    @property
+    def nbytes(self) -> int:
+        return self.docs.nbytes + self.freqs.nbytes
+
+
+#: Postings read from segment files, kept for the next queries (by any view or thread) up
+#: to this many bytes in all: the common terms of recent queries stay in memory, and a
+#: serving process's memory does not grow with the index.
+POSTINGS_CACHE_BYTES = 64 * 2**20
+POSTINGS = LRU[Postings](POSTINGS_CACHE_BYTES, weigh=lambda p: p.nbytes)
 
 
 class FieldData:
@@ -422,10 +148,8 @@ class FieldData:
         self._terms = segment.array(prefix + "terms")
         self.post_starts = segment.array(prefix + "post_starts")
         self.pos_starts = segment.array(prefix + "pos_starts")
-        self.docs = segment.array(prefix + "docs")
-        self.freqs = segment.array(prefix + "freqs")
-        self.positions = segment.array(prefix + "positions")
         self.lengths = segment.array(prefix + "lengths")
+        self._segment = segment
         self.count = len(self.post_starts) - 1
         self.total_length = segment.header["fields"][name]["length"]
 
@@ -446,9 +170,27 @@ class FieldData:
         return range(first, last)
 
     def postings(self, index: int) -> Postings:
-        start, end = self.post_starts[index], self.post_starts[index + 1]
-        return Postings(self.docs[start:end], self.freqs[start:end],
-                        self.positions[self.pos_starts[index]:self.pos_starts[index + 1]])
+        """The postings of the term numbered ``index`` (read once, then from the cache)."""
+        def read() -> Postings:
+            start, end = int(self.post_starts[index]), int(self.post_starts[index + 1])
+            return Postings(self._segment.read(f"{self.name}.docs", start, end),
+                            self._segment.read(f"{self.name}.freqs", start, end))
+
+        return POSTINGS.get((self._segment.path, self.name, index), read)
+
+    def positions_in(self, index: int, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(document, position) of every occurrence of the term numbered ``index`` in the
+        documents ``docs``, in order."""
+        postings = self.postings(index)
+        selected = np.isin(postings.docs, docs)
+        freqs = postings.freqs.astype(np.int64)
+        starts = np.cumsum(freqs) - freqs
+        counts = freqs[selected]
+        before = np.cumsum(counts) - counts
+        at = np.repeat(starts[selected] - before, counts) + np.arange(int(counts.sum()))
+        positions = self._segment.read(f"{self.name}.positions", int(self.pos_starts[index]),
+                                       int(self.pos_starts[index + 1]))
+        return np.repeat(postings.docs[selected], counts), positions[at]
 
     def document_frequency(self, index: int) -> int:
         return int(self.post_starts[index + 1] - self.post_starts[index])
@@ -472,19 +214,28 @@ _OFFSETS = {"slugs": "slug_offsets", "titles": "title_offsets", "hashes": "hash_
 
 
 class SegmentData:
-    """One segment's file, memory-mapped: opened once, read by any number of threads."""
+    """One segment's file, opened once, read by any number of threads.
+
+    What every query reads a little of (each document's lengths, years, categories and
+    people; the term dictionaries) is read through a memory map. What a query reads only
+    a part of (postings, positions, stored rows) is read with ``pread`` when needed: the
+    pages of a map that a process has touched count in its memory (RSS) for as long as it
+    lives, and at 100,000 events they would be most of the index.
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        with open(self.path, "rb") as handle:
-            try:
-                self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-            except ValueError:  # an empty file cannot be mapped
-                raise IndexCorrupt(f"{self.path.name} is empty") from None
+        self._file = open(self.path, "rb")  # noqa: SIM115  # open while this lives
+        try:
+            self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file cannot be mapped
+            self._file.close()
+            raise IndexCorrupt(f"{self.path.name} is empty") from None
         try:
             self.header = self._read_header()
         except IndexCorrupt:
             self._map.close()
+            self._file.close()
             raise
         self.count: int = self.header["count"]
         self.fields = {name: FieldData(self, name) for name in TEXT_FIELDS}
@@ -495,7 +246,6 @@ class SegmentData:
         self.figure_starts = self.array("figure_starts")
         self.figure_codes = self.array("figure_codes")
         self._row_offsets = self.array("row_offsets")
-        self._rows = self.array("rows")
 
     def _read_header(self) -> dict:
         data = self._map
@@ -517,13 +267,30 @@ class SegmentData:
         return header
 
     def array(self, name: str) -> np.ndarray:
+        """A whole array, through the memory map."""
         kind, length, offset = self.header["arrays"][name]
         return np.frombuffer(self._map, dtype=kind, count=length,
                              offset=self.header["data_start"] + offset)
 
+    def read(self, name: str, start: int, end: int) -> np.ndarray:
+        """Items ``start`` to ``end`` of an array, read from the file (a copy)."""
+        kind, length, offset = self.header["arrays"][name]
+        dtype = np.dtype(kind)
+        if not 0 <= start <= end <= length:
+            raise IndexError(f"{name}[{start}:{end}] of {length} items")
+        at = self.header["data_start"] + offset + start * dtype.itemsize
+        size = (end - start) * dtype.itemsize
+        if _pread is None:  # no pread (Windows): a copy out of the map
+            data = bytes(self._map[at:at + size])
+        else:
+            data = _pread(self._file.fileno(), size, at)
+        if len(data) != size:
+            raise IndexCorrupt(f"{self.path.name}: {name} ends early")
+        return np.frombuffer(data, dtype=dtype)
+
     def row(self, docnum: int) -> StoredEvent:
-        start, end = self._row_offsets[docnum], self._row_offsets[docnum + 1]
-        return StoredEvent.from_json(json.loads(self._rows[start:end].tobytes()))
+        start, end = int(self._row_offsets[docnum]), int(self._row_offsets[docnum + 1])
+        return StoredEvent.from_json(json.loads(self.read("rows", start, end).tobytes()))
 
     def rows(self) -> Iterator[StoredEvent]:
         for docnum in range(self.count):
@@ -542,14 +309,10 @@ class SegmentData:
         counts = self.array("word_df").astype(np.int64)
         if deleted is not None and len(deleted):
             starts = self.array("doc_word_starts")
-            words = self.array("doc_words")
-            gone = np.concatenate([words[starts[d]:starts[d + 1]] for d in deleted])
+            gone = np.concatenate([self.read("doc_words", int(starts[d]), int(starts[d + 1]))
+                                   for d in deleted])
             counts -= np.bincount(gone, minlength=len(counts))
         return counts
-
-    def close(self) -> None:
-        # The arrays handed out keep the map alive; it closes when the last goes.
-        self.fields = {}
 
 
 def fold_name(name: str) -> str:

@@ -11,49 +11,21 @@ the vocabulary, where terms are, phrase matches) is bounded and safe to share.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import numpy as np
+from eventsearch.search.caches import LRU
 from eventsearch.search.codec import segment_path
 from eventsearch.search.facets import Table
 from eventsearch.search.segment import SegmentData, StoredEvent
 from eventsearch.search.vocabulary import Vocabulary
 
-V = TypeVar("V")
-
 #: Where each (field, term) is in the segments of a view, remembered for this many terms.
 CACHED_TERMS = 50_000
 #: Phrase matches remembered per view.
 CACHED_PHRASES = 512
-
-
-class LRU(Generic[V]):
-    """A dictionary of at most ``size`` entries, the least recently used dropped first;
-    safe to share between threads."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._entries: OrderedDict[Hashable, V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, make: Callable[[], V]) -> V:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                return found
-        made = make()
-        with self._lock:
-            self._entries[key] = made
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-        return made
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 @dataclass(frozen=True)

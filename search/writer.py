@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eventsearch.ingest.model import Event
+from eventsearch.search.building import Analysed, Numbers, analyse
 from eventsearch.search.codec import EventCodec
 from eventsearch.search.errors import IndexLocked, IndexWriteError
 from eventsearch.search.merging import segments_to_merge
 from eventsearch.search.results import UpdateReport
 from eventsearch.search.schema import EVENT_FIELD, to_document
-from eventsearch.search.segment import Analysed, Numbers, analyse
 from eventsearch.search.storage import reading
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
@@ -142,7 +142,7 @@ def apply(writer, found: Plan, progress: Callable[[Event], None] | None) -> None
 def _analysing(events: list) -> Iterator[Iterator[Event | Analysed]]:
     """The events to write, in order: as they are, for the segment builder to read, or,
     when there are at least PARALLEL_MIN, already read in worker processes, one a core
-    (segment.analyse, each worker in numbers of its own).
+    (building.analyse, each worker in numbers of its own).
 
     Workers started by ``fork`` find the events in the memory they share with this
     process, and are sent only their positions; other workers are sent the events.

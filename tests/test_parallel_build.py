@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from eventsearch.search import create_index, writer
-from eventsearch.search.segment import SegmentBuilder
+from eventsearch.search.building import SegmentBuilder
 
 QUERIES = ["transformer attention", '"deep learning"', "chess OR go", "Hinton -backprop",
            "neural networks 2012", "vision", "Mistral efficiency", "alphafold protein",

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from eventsearch.web.serving import has_prefork
 
 ROOT = Path(__file__).resolve().parent.parent
