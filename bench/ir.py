@@ -31,12 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import bm25s  # noqa: E402
-import eventsearch.search.index as search_index  # noqa: E402
 import eventsearch.search.query as search_query  # noqa: E402
+import eventsearch.search.scoring as scoring  # noqa: E402
 import ir_measures  # noqa: E402
 import Stemmer  # noqa: E402
 from eventsearch.ingest import Event, Section  # noqa: E402
-from eventsearch.search import create_index  # noqa: E402
+from eventsearch.search import EventIndex, create_index  # noqa: E402
+from eventsearch.search.schema import FIELD_BOOSTS  # noqa: E402
 from ir_measures import AP, P, R, nDCG  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "ir"
@@ -179,7 +180,7 @@ def query_text(text: str) -> str:
     return " ".join(OPERATOR_CHARS.sub(" ", text).lower().split())
 
 
-def index_ours(collection: Collection, folder: Path) -> tuple[search_index.EventIndex, float]:
+def index_ours(collection: Collection, folder: Path) -> tuple[EventIndex, float]:
     """The collection indexed by the product in ``folder``, and the seconds it took."""
     started = time.perf_counter()
     index = create_index(folder)
@@ -188,7 +189,7 @@ def index_ours(collection: Collection, folder: Path) -> tuple[search_index.Event
     return index, time.perf_counter() - started
 
 
-def rank_ours(collection: Collection, index: search_index.EventIndex, name: str = "ours",
+def rank_ours(collection: Collection, index: EventIndex, name: str = "ours",
               index_s: float = 0.0) -> Side:
     """Every query ranked by ``EventIndex.ranked``."""
     side = Side(name, index_s=index_s)
@@ -275,18 +276,17 @@ def table(collection: Collection, ours: Side, baseline: Side) -> str:
     return "\n".join(lines)
 
 
-def ranking_params(model) -> dict[str, float]:
-    """The parameters a BM25F model was made with."""
-    return {"B": model.B, "K1": model.K1,
-            **{f"{name}_B": b for name, b in model._field_B.items()}}
+def ranking_params() -> dict[str, float]:
+    """Our BM25F's parameters as run (search/scoring.py)."""
+    return {"K1": scoring.K1, "B": scoring.B,
+            **{f"{name}_B": b for name, b in scoring.FIELD_B.items()}}
 
 
 def settings() -> str:
     """Our ranking's settings as run (they change; the figures hold for these)."""
-    boosts = ", ".join(f"{name} {boost:g}" for name, boost in search_index.FIELD_BOOSTS.items())
-    params = ", ".join(f"{name}={value:g}"
-                       for name, value in ranking_params(search_index.RANKING).items())
-    return (f"Ours as run: {type(search_index.RANKING).__name__}({params}); field boosts "
+    boosts = ", ".join(f"{name} {boost:g}" for name, boost in FIELD_BOOSTS.items())
+    params = ", ".join(f"{name}={value:g}" for name, value in ranking_params().items())
+    return (f"Ours as run: BM25F({params}) with Lucene's idf; field boosts "
             f"{boosts}; at most {search_query.MAX_CLAUSES} terms and "
             f"{search_query.MAX_QUERY_CHARS} characters per query.")
 

@@ -363,6 +363,8 @@ class Figures:
     overlap: dict[str, float] = field(default_factory=dict)
     memory: dict = field(default_factory=dict)
     cold_s: dict[str, list[float]] = field(default_factory=dict)
+    #: The build (parse + index) again, after the larger sizes: the machine's speed drifts.
+    build_again_s: float | None = None
     load: list[float] = field(default_factory=list)
     examples: list[Query] = field(default_factory=list)
 
@@ -506,6 +508,20 @@ def run_size(size: int, queries_count: int, work: Path, seed: int) -> Figures:
     return figures
 
 
+def build_again(figures: Figures, work: Path) -> None:
+    """Parse and index a size's corpus again into a fresh index (its build, measured a
+    second time, after the larger sizes)."""
+    folder, index_dir = work / f"corpus-{figures.size}", work / f"index-{figures.size}-again"
+    shutil.rmtree(index_dir, ignore_errors=True)
+    started = time.perf_counter()
+    events = [o for o in iter_directory(folder, workers=2) if isinstance(o, Event)]
+    create_index(index_dir).update(events)
+    figures.build_again_s = time.perf_counter() - started
+    shutil.rmtree(index_dir, ignore_errors=True)
+    say(f"build of {figures.size:,} events again: {figures.build_again_s:.1f} s "
+        f"(first {figures.build_s:.1f} s)")
+
+
 def _children_cpu() -> float:
     """CPU seconds used by this process's finished children (the parsing workers)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -641,9 +657,14 @@ def targets(results: list[Figures]) -> list[tuple[str, str, str]]:
         rows.append((TARGETS["build"], f"{build:.0f} s",
                      verdict(build < 60, f"{build / 60:.0%} of the budget")))
     if 10_000 in by_size and 100_000 in by_size:
-        growth = by_size[100_000].build_s / by_size[10_000].build_s
+        small = by_size[10_000]
+        reference = statistics.fmean([small.build_s, small.build_again_s or small.build_s])
+        growth = by_size[100_000].build_s / reference
+        again = (f"; the 10,000 build {small.build_s:.1f} s before and "
+                 f"{small.build_again_s:.1f} s after it, their mean the reference"
+                 if small.build_again_s else "")
         rows.append((TARGETS["linear"], f"{by_size[100_000].build_s:.0f} s, {growth:.1f}x",
-                     verdict(growth <= 11, "100,000 over 10,000")))
+                     verdict(growth <= 11, f"100,000 over 10,000{again}")))
     for f in results:
         ratio = f.index_s / f.fts5_build_s
         rows.append((f"{TARGETS['index']} ({f.size:,} events)",
@@ -681,6 +702,8 @@ def summary_table(results: list[Figures]) -> str:
         lambda f: f"{f.index_s:.1f} s ({f.size / f.index_s:.0f}/s)")
     row("**full build** (parse, 2 workers + index)",
         lambda f: f"**{f.build_s:.1f} s** ({f.size / f.build_s:.0f}/s)")
+    row("the full build again, after the larger sizes",
+        lambda f: "" if f.build_again_s is None else f"{f.build_again_s:.1f} s")
     row("FTS5 build / tantivy build (same events)",
         lambda f: f"{f.fts5_build_s:.1f} s / {f.tantivy_build_s:.1f} s")
     row("index time / FTS5's", lambda f: f"{f.index_s / f.fts5_build_s:.1f}x")
@@ -716,6 +739,9 @@ def render(results: list[Figures], info: dict, command: str, queries: int) -> st
         f"{shares} of the {info['nproc']} CPUs' time (its worker processes included). The "
         "engines' query times are measured interleaved, query by query, in the same run: "
         "their ratios hold up better than the absolute times.",
+        "The generator also writes index.html, a list of every page; at 100,000 events it "
+        "is over the 5 MB page limit (ingest/limits.py), and `eventsearch index` reports it "
+        "as skipped.",
         *([f"The measured code changed during the run (sha256 `{info['code']}` at the start, "
            f"`{info['code_end']}` at the end). Run again for figures of one version."]
           if info["code_end"] != info["code"] else []),
@@ -754,6 +780,9 @@ page. Figures are wall-clock times.
 - **Full build**: `iter_directory(folder, workers=2)` over every page, then
   `create_index(dir).update(events)`, timed separately (the update reads the events' text
   in worker processes, one a core). FTS5 and tantivy are given the same parsed events.
+  The smallest size is built a second time after the larger ones, and the growth
+  target compares with the mean of its two builds: the machine's speed drifts over a
+  run of this length.
 - **Queries**: {queries} seeded queries (half 1 to 4 plain words drawn from the corpus, by
   frequency or uniformly; 15% a quoted 2 to 3 word phrase from a page, with up to 2 words;
   35% with `year=(a, b)`, `category=` or `figure=` filters), top 10 with snippets and
@@ -826,6 +855,8 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     results = [run_size(size, args.queries, args.work, args.seed)
                for size in sorted(set(args.sizes))]
+    if len(results) > 1:
+        build_again(results[0], args.work)
 
     info["code_end"] = code_digest()
     command = (f".venv/bin/python bench/perf.py --sizes {' '.join(map(str, args.sizes))} "

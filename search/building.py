@@ -116,6 +116,10 @@ class SegmentBuilder:
         self.count = 0
         self.numbers = Numbers()
         self._renumber: dict[tuple[str, str], _Renumbering] = {}
+        #: Whose numbers each document's terms and words are in: -1 for this builder's,
+        #: else the position of a worker's series in ``_sources``.
+        self._source_of: list[int] = []
+        self._sources: dict[str, int] = {}
         self._tokens: dict[str, list[np.ndarray]] = {f: [] for f in TEXT_FIELDS}
         self._rows: list[bytes] = []
         self._slugs: list[bytes] = []
@@ -134,8 +138,7 @@ class SegmentBuilder:
         if docnum != self.count:
             raise ValueError(f"document {docnum} added as number {self.count}")
         found = event if isinstance(event, Analysed) else analyse(event, self.numbers)
-        if found.source is not None:
-            found = self._renumbered(found)
+        self._source_of.append(-1 if found.source is None else self._learn(found))
         for field, terms in zip(TEXT_FIELDS, found.terms, strict=True):
             self._tokens[field].append(terms)
         self._doc_words.append(found.words)
@@ -149,20 +152,29 @@ class SegmentBuilder:
         self._figure_codes.append(_ids(self._figures, found.figures))
         self.count += 1
 
-    def _renumbered(self, found: Analysed) -> Analysed:
-        """A worker's analysis in this builder's numbers."""
+    def _learn(self, found: Analysed) -> int:
+        """Number in this builder's series what a worker numbered anew; the position of
+        the worker's series. Its terms are renumbered all at once when written."""
+        source = self._sources.setdefault(found.source, len(self._sources))
         for namespace, strings in (found.news or {}).items():
             self._renumber.setdefault((found.source, namespace), _Renumbering()).extend(
                 self.numbers.ids(namespace, strings))
+        return source
 
-        def ours(namespace: str, local: np.ndarray) -> np.ndarray:
-            if not len(local):
-                return local
-            return self._renumber[(found.source, namespace)].take(local)
-
-        return found._replace(
-            terms=tuple(ours(f, t) for f, t in zip(TEXT_FIELDS, found.terms, strict=True)),
-            words=ours("words", found.words), source=None, news=None)
+    def _ours(self, namespace: str, parts: list[np.ndarray]) -> np.ndarray:
+        """The documents' terms (or words) of ``namespace`` joined, in this builder's
+        numbers."""
+        joined = _joined(parts, np.int32)
+        if not self._sources or not len(joined):
+            return joined
+        source = np.repeat(np.array(self._source_of, dtype=np.int32),
+                           np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)))
+        for name, number in self._sources.items():
+            theirs = source == number
+            renumbering = self._renumber.get((name, namespace))
+            if renumbering is not None and theirs.any():
+                joined[theirs] = renumbering.take(joined[theirs])
+        return joined
 
     def write(self, path: str | os.PathLike[str]) -> None:
         """Write the segment's file at ``path``."""
@@ -185,7 +197,7 @@ class SegmentBuilder:
         ranked = np.argsort(np.array(order, dtype=object)).astype(np.int32)
         rank = np.empty(len(order), dtype=np.int32)
         rank[ranked] = np.arange(len(order), dtype=np.int32)
-        doc_words = rank[_joined(self._doc_words, np.int32)] if order else \
+        doc_words = rank[self._ours("words", self._doc_words)] if order else \
             np.zeros(0, dtype=np.int32)
         arrays["word_offsets"], arrays["words"] = _blob(
             order[i].encode("utf-8") for i in ranked)
@@ -199,7 +211,7 @@ class SegmentBuilder:
         names = list(self.numbers.maps[field])
         docs = self._tokens[field]
         lengths = np.fromiter((len(d) for d in docs), dtype=np.uint32, count=len(docs))
-        tokens = _joined(docs, np.int32)
+        tokens = self._ours(field, docs)
         # Term ids in alphabetical order of their terms.
         alphabetical = sorted(range(len(names)), key=names.__getitem__)
         rank = np.empty(len(names), dtype=np.int32)

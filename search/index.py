@@ -8,6 +8,7 @@ facet table (search/facets.py), the writer (search/writer.py) and our segment fi
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
@@ -237,7 +238,8 @@ class EventIndex:
     def slugs(self) -> dict[str, str]:
         """Every indexed slug with its content hash."""
         table = self.view().table()
-        return {table.slugs[d]: table.hashes[d] for d in table.live_docs()}
+        return dict(itertools.compress(zip(table.slugs, table.hashes, strict=True),
+                                       table.live.tolist()))
 
     # -- synonyms --------------------------------------------------------------------
 

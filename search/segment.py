@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import mmap
 import os
+import weakref
 from bisect import bisect_left
 from collections.abc import Iterator
 from pathlib import Path
@@ -149,7 +150,7 @@ class FieldData:
         self.post_starts = segment.array(prefix + "post_starts")
         self.pos_starts = segment.array(prefix + "pos_starts")
         self.lengths = segment.array(prefix + "lengths")
-        self._segment = segment
+        self._segment = weakref.proxy(segment)  # no cycle: the file closes with it
         self.count = len(self.post_starts) - 1
         self.total_length = segment.header["fields"][name]["length"]
 
@@ -225,17 +226,17 @@ class SegmentData:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._file = open(self.path, "rb")  # noqa: SIM115  # open while this lives
+        # Open while this object lives (a merge may delete the file; it stays readable).
+        self._fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        weakref.finalize(self, os.close, self._fd)
         try:
-            self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
+            self._map = mmap.mmap(self._fd, 0, access=mmap.ACCESS_READ)
         except ValueError:  # an empty file cannot be mapped
-            self._file.close()
             raise IndexCorrupt(f"{self.path.name} is empty") from None
         try:
             self.header = self._read_header()
         except IndexCorrupt:
             self._map.close()
-            self._file.close()
             raise
         self.count: int = self.header["count"]
         self.fields = {name: FieldData(self, name) for name in TEXT_FIELDS}
@@ -246,6 +247,7 @@ class SegmentData:
         self.figure_starts = self.array("figure_starts")
         self.figure_codes = self.array("figure_codes")
         self._row_offsets = self.array("row_offsets")
+        self._strings: dict[str, list[str]] = {}
 
     def _read_header(self) -> dict:
         data = self._map
@@ -283,7 +285,7 @@ class SegmentData:
         if _pread is None:  # no pread (Windows): a copy out of the map
             data = bytes(self._map[at:at + size])
         else:
-            data = _pread(self._file.fileno(), size, at)
+            data = _pread(self._fd, size, at)
         if len(data) != size:
             raise IndexCorrupt(f"{self.path.name}: {name} ends early")
         return np.frombuffer(data, dtype=dtype)
@@ -298,11 +300,15 @@ class SegmentData:
 
     def strings(self, name: str) -> list[str]:
         """A list of strings the segment keeps per document or per word: ``slugs``,
-        ``titles``, ``hashes`` (of each document's content) or ``words``."""
-        offsets = self.array(_OFFSETS[name]).tolist()
-        data = self.array(name).tobytes()
-        return [data[offsets[i]:offsets[i + 1]].decode("utf-8")
-                for i in range(len(offsets) - 1)]
+        ``titles``, ``hashes`` (of each document's content) or ``words``. Read once: every
+        view of the index that has this segment shares them (do not change the list)."""
+        found = self._strings.get(name)
+        if found is None:
+            offsets = self.array(_OFFSETS[name]).tolist()
+            data = self.array(name).tobytes()
+            found = self._strings[name] = [data[offsets[i]:offsets[i + 1]].decode("utf-8")
+                                           for i in range(len(offsets) - 1)]
+        return found
 
     def word_counts(self, deleted: np.ndarray | None = None) -> np.ndarray:
         """How many live documents use each word (``deleted``: the deleted documents)."""

@@ -9,6 +9,7 @@ dies) and writes the table of contents last: the rename is the commit.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import itertools
 import logging
 import multiprocessing
@@ -64,26 +65,31 @@ def plan_update(indexed: dict[str, str], events: list[Event], *, keep: set[str],
     :param stored: the indexed event of a slug (a rebuild carries over the kept ones).
     """
     found = Plan()
-    seen: set[str] = set()
-    for event in events:
-        if event.slug in seen:
-            found.counts["skipped"] += 1
-            found.notes.append(f"duplicate slug {event.slug!r} ({event.url}): kept the first")
-            continue
-        seen.add(event.slug)
-        old_hash = indexed.get(event.slug)
-        if rebuild:
-            found.actions.append(("add", event))
-            found.counts["added" if old_hash is None else "updated"] += 1
-        elif old_hash == event.content_hash:
-            found.counts["unchanged"] += 1
-        elif old_hash is None:
-            found.actions.append(("add", event))
-            found.counts["added"] += 1
-        else:
-            found.actions.append(("replace", event))
-            found.counts["updated"] += 1
-    missing = set(indexed) - seen
+    slugs = [event.slug for event in events]
+    seen = dict.fromkeys(slugs)
+    if len(seen) < len(events):  # the first event of a slug is kept
+        unique, kept = [], set()
+        for event in events:
+            if event.slug in kept:
+                found.counts["skipped"] += 1
+                found.notes.append(f"duplicate slug {event.slug!r} ({event.url}): "
+                                   "kept the first")
+            else:
+                kept.add(event.slug)
+                unique.append(event)
+        events = unique
+    if rebuild:
+        changed = events
+    else:
+        changed = [event for event in events if indexed.get(event.slug) != event.content_hash]
+        found.counts["unchanged"] = len(events) - len(changed)
+    for event in changed:
+        new = event.slug not in indexed
+        found.actions.append(("add" if rebuild or new else "replace", event))
+        found.counts["added" if new else "updated"] += 1
+    # Every slug of the index is among the events when as many of them were indexed.
+    known = len(events) - found.counts["added"]
+    missing = set() if known == len(indexed) else indexed.keys() - seen.keys()
     if rebuild:
         # A rebuild clears every old segment: carry over the events to keep.
         for slug in sorted(missing & keep):
@@ -153,15 +159,23 @@ def _analysing(events: list) -> Iterator[Iterator[Event | Analysed]]:
         return
     context = multiprocessing.get_context(START_METHOD)
     inherited = context.get_start_method() == "fork"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_start_worker,
-                             initargs=(os.getpid(), events if inherited else None)) as pool:
-        if inherited:
-            batches = [range(start, min(start + CHUNK, len(events)))
-                       for start in range(0, len(events), CHUNK)]
-        else:
-            batches = [events[start:start + CHUNK] for start in range(0, len(events), CHUNK)]
-        yield itertools.chain.from_iterable(pool.map(_analyse_in_worker, batches))
+    # The objects alive now stay out of the garbage collector's way while the update
+    # runs: its passes over the events would take longer as they grow, and in a forked
+    # worker they would write to (and so copy) every page the worker shares with us.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                 initializer=_start_worker,
+                                 initargs=(os.getpid(), events if inherited else None)) as pool:
+            if inherited:
+                batches = [range(start, min(start + CHUNK, len(events)))
+                           for start in range(0, len(events), CHUNK)]
+            else:
+                batches = [events[start:start + CHUNK]
+                           for start in range(0, len(events), CHUNK)]
+            yield itertools.chain.from_iterable(pool.map(_analyse_in_worker, batches))
+    finally:
+        gc.unfreeze()
 
 
 #: How worker processes start (None: the platform's default).
@@ -231,7 +245,9 @@ def update(index: EventIndex, events: list[Event], *, skipped: int, keep: set[st
     started = time.perf_counter()
     options = {"keep": keep, "delete_missing": delete_missing, "delete": delete,
                "rebuild": rebuild, "stored": index.get}
+    planned_on = None
     if not rebuild:
+        planned_on = index.view().key
         planned = plan_update(index.slugs(), events, **options)
         if not planned.actions:
             # Nothing to write: no lock taken, no files touched.
@@ -240,8 +256,9 @@ def update(index: EventIndex, events: list[Event], *, skipped: int, keep: set[st
             return report(planned, skipped, started)
     writer = open_writer(index, lock_timeout)
     with writing(writer, index.path):
-        # Planned again under the lock: another writer may have committed meanwhile.
-        planned = plan_update(index.slugs(), events, **options)
+        # Planned again under the lock if another writer committed meanwhile.
+        if planned_on is None or index.view().key != planned_on:
+            planned = plan_update(index.slugs(), events, **options)
         apply(writer, planned, progress)
         writer.commit(mergetype=CLEAR if rebuild else index.commit_policy)
     found = report(planned, skipped, started)

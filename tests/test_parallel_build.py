@@ -42,14 +42,14 @@ def test_workers_write_the_same_index(tmp_path, monkeypatch, corpus_events, seri
     monkeypatch.setattr(writer, "CHUNK", 7)  # many tasks, shared among the workers
     monkeypatch.setattr(writer, "START_METHOD", start_method)
     monkeypatch.setattr(writer.os, "cpu_count", lambda: 2)
-    renumbered = []  # what came from a worker, in its numbers, is renumbered here
-    real = SegmentBuilder._renumbered
+    renumbered = []  # what came from a worker, in its numbers, is learnt here
+    real = SegmentBuilder._learn
 
     def spy(self, found):
         renumbered.append(found.slug)
         return real(self, found)
 
-    monkeypatch.setattr(SegmentBuilder, "_renumbered", spy)
+    monkeypatch.setattr(SegmentBuilder, "_learn", spy)
     index = create_index(tmp_path / "index")
     index.update(corpus_events)
     try:
