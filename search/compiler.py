@@ -23,6 +23,10 @@ from rapidfuzz.distance import Levenshtein
 #: A prefix (``transfor*``) stands for at most this many terms, the commonest first.
 MAX_PREFIX_TERMS = 200
 
+#: How much a spelling correction's match counts against a word as typed; measured on the
+#: classic collections and tests/relevance (docs/relevance-ir.md, "Choices measured").
+CORRECTION_BOOST = 0.5
+
 
 @dataclass
 class Compiled:
@@ -108,18 +112,21 @@ class Compiler:
             return None
         token = tokens[0]
         fields = self.fields(node.field)
-        variants = [token]
         if (not node.exact and not self.synonyms.knows(node.text)
                 and not self.view.vocabulary().frequency(fold(node.text))):
             # Not a word of the corpus as written: suggest its close spellings, and search
             # them too when no word of the corpus has its stem.
-            corrections = self.correct(node.text)
-            if not self.known(token, fields):
-                variants += corrections
-        for variant in variants:
-            self.weigh(variant)
-        return plan.Or(tuple(plan.Term(f, v, FIELD_BOOSTS[f]) for f in fields
-                             for v in variants))
+            corrections = [c for c in self.correct(node.text) if c != token]
+            if corrections and not self.known(token, fields):
+                # A correction is a guess: the word and its corrections count as one term
+                # (plan.Blend), each correction by CORRECTION_BOOST, so that three guesses
+                # do not weigh three times what was typed.
+                forms = (((token,), 1.0), *(((c,), CORRECTION_BOOST) for c in corrections))
+                for term in (token, *corrections):
+                    self.weigh(term)
+                return plan.Or(tuple(plan.Blend(f, forms, FIELD_BOOSTS[f]) for f in fields))
+        self.weigh(token)
+        return plan.Or(tuple(plan.Term(f, token, FIELD_BOOSTS[f]) for f in fields))
 
     def synonym(self, node: q.Synonym, top: bool) -> plan.Node | None:
         """What was typed and its synonyms, scored as one term in each field (plan.Blend):

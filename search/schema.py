@@ -18,7 +18,7 @@ SCHEMA_VERSION = 8
 
 #: The searched text fields and their weights, chosen on tests/relevance (docs/relevance.md).
 FIELD_BOOSTS = {
-    "title": 1.5,
+    "title": 1.0,
     "figures_text": 1.25,
     "summary": 1.1,
     "body": 1.0,

@@ -119,6 +119,18 @@ def test_misspelt_query_is_corrected_and_suggested(corpus_index):
     assert corpus_index.search("Mistral efficiency").suggestion is None
 
 
+def test_a_correction_counts_less_than_the_word_typed(corpus_index):
+    """A misspelling is searched as its corrections blended into one term, each counting
+    CORRECTION_BOOST: it finds the same events, each scoring less than the word typed
+    right, however many corrections it has (the old sum of three guesses scored more)."""
+    typed = {h.slug: h.score for h in corpus_index.search("efficiency", per_page=50).hits}
+    misspelt = corpus_index.search("efficency", per_page=50)
+    assert misspelt.suggestion == "efficiency"
+    assert {h.slug for h in misspelt.hits} == set(typed)
+    assert [h.slug for h in misspelt.hits][:3] == list(typed)[:3]
+    assert all(0 < h.score < typed[h.slug] for h in misspelt.hits if h.slug in typed)
+
+
 @pytest.mark.parametrize(("query", "expected", "absent"), [
     ('"attention is all you need"', "transformer-attention-is-all-you-need", None),
     ("chess -kasparov", None, "deep-blue-defeats-kasparov"),
