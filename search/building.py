@@ -92,13 +92,13 @@ def analyse(event: Event, numbers: Numbers, source: str | None = None) -> Analys
     sections = []
     for section in event.sections:
         heading, words = terms_of(WORD.findall(section.heading)), WORD.findall(section.text)
-        text = terms_of(words)
+        text_terms = terms_of(words)
         written.update(words)
         if section.heading != "Introduction":  # as field_texts() writes the body
             body.extend(heading)
-        body.extend(text)
+        body.extend(text_terms)
         sections.append(StoredSection(section.heading, section.anchor, section.text,
-                                      *pack_section(heading, text)))
+                                      *pack_section(heading, text_terms)))
     fields["body"] = body
     row = json.dumps(StoredEvent.of(event, tuple(sections)), ensure_ascii=False,
                      separators=(",", ":")).encode("utf-8")
@@ -138,7 +138,7 @@ class SegmentBuilder:
         if docnum != self.count:
             raise ValueError(f"document {docnum} added as number {self.count}")
         found = event if isinstance(event, Analysed) else analyse(event, self.numbers)
-        self._source_of.append(-1 if found.source is None else self._learn(found))
+        self._source_of.append(-1 if found.source is None else self._learn(found, found.source))
         for field, terms in zip(TEXT_FIELDS, found.terms, strict=True):
             self._tokens[field].append(terms)
         self._doc_words.append(found.words)
@@ -152,12 +152,13 @@ class SegmentBuilder:
         self._figure_codes.append(_ids(self._figures, found.figures))
         self.count += 1
 
-    def _learn(self, found: Analysed) -> int:
-        """Number in this builder's series what a worker numbered anew; the position of
-        the worker's series. Its terms are renumbered all at once when written."""
-        source = self._sources.setdefault(found.source, len(self._sources))
+    def _learn(self, found: Analysed, series: str) -> int:
+        """Number in this builder's series what a worker numbered anew (``series``, the
+        worker's, is ``found.source``); the position of the worker's series. Its terms are
+        renumbered all at once when written."""
+        source = self._sources.setdefault(series, len(self._sources))
         for namespace, strings in (found.news or {}).items():
-            self._renumber.setdefault((found.source, namespace), _Renumbering()).extend(
+            self._renumber.setdefault((series, namespace), _Renumbering()).extend(
                 self.numbers.ids(namespace, strings))
         return source
 
