@@ -92,6 +92,14 @@ def parse_year_filter(value: str) -> YearSpec:
     return found
 
 
+@overload
+def format_year(year: YearSpec) -> str: ...
+
+
+@overload
+def format_year(year: YearSpec | None) -> str | None: ...
+
+
 def format_year(year: YearSpec | None) -> str | None:
     """A year filter as written in a URL: ``2023``, ``2020..2024``, ``2020..``."""
     if year is None:
