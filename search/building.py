@@ -138,7 +138,7 @@ class SegmentBuilder:
         if docnum != self.count:
             raise ValueError(f"document {docnum} added as number {self.count}")
         found = event if isinstance(event, Analysed) else analyse(event, self.numbers)
-        self._source_of.append(-1 if found.source is None else self._learn(found, found.source))
+        self._source_of.append(-1 if found.source is None else self._learn(found))
         for field, terms in zip(TEXT_FIELDS, found.terms, strict=True):
             self._tokens[field].append(terms)
         self._doc_words.append(found.words)
@@ -152,10 +152,11 @@ class SegmentBuilder:
         self._figure_codes.append(_ids(self._figures, found.figures))
         self.count += 1
 
-    def _learn(self, found: Analysed, series: str) -> int:
-        """Number in this builder's series what a worker numbered anew (``series``, the
-        worker's, is ``found.source``); the position of the worker's series. Its terms are
-        renumbered all at once when written."""
+    def _learn(self, found: Analysed) -> int:
+        """Number in this builder's series what a worker numbered anew; the position of
+        the worker's series. Its terms are renumbered all at once when written."""
+        series = found.source
+        assert series is not None  # add() learns only what a worker read
         source = self._sources.setdefault(series, len(self._sources))
         for namespace, strings in (found.news or {}).items():
             self._renumber.setdefault((series, namespace), _Renumbering()).extend(
