@@ -8,7 +8,7 @@ import re
 import time
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -202,15 +202,15 @@ class Crawler:
             yield self._fail(url, _http_failure(got))
             return
         self._seen.add(normalize_url(got.url))
-        validators = {"etag": got.headers.get("ETag"),
-                      "last_modified": got.headers.get("Last-Modified")}
+        etag, last_modified = got.headers.get("ETag"), got.headers.get("Last-Modified")
         try:
             event = parse_event(got.body, got.url, encoding=_charset(got.headers),
                                 time_limit=self.parse_time_limit)
         except NotAnEvent as listing:
             self._site |= start
             links = page_links(got.body, got.url) if self._site else ()
-            self.pages[key] = PageRecord(links=self._same_site(links), **validators)
+            self.pages[key] = PageRecord(links=self._same_site(links), etag=etag,
+                                         last_modified=last_modified)
             yield Listing(url, listing.links)
             self._enqueue_all(links)
             return
@@ -220,7 +220,8 @@ class Crawler:
             links = page_links(got.body, got.url) if self._site else ()
             if start and no_event:
                 # A home page, say: the way into the site, as a listing is.
-                self.pages[key] = PageRecord(links=self._same_site(links), **validators)
+                self.pages[key] = PageRecord(links=self._same_site(links), etag=etag,
+                                             last_modified=last_modified)
                 yield Listing(url, links)
             else:
                 self.failed.add(key)
@@ -234,7 +235,8 @@ class Crawler:
         else:
             links = page_links(got.body, got.url) if self._site else ()
         self.pages[key] = PageRecord(event.slug, event.content_hash,
-                                     links=self._same_site(links), **validators)
+                                     links=self._same_site(links), etag=etag,
+                                     last_modified=last_modified)
         canonical = normalize_url(event.url)
         if canonical in self._canonical:
             log.debug("%s is a duplicate of %s", url, event.url)
@@ -271,7 +273,7 @@ class Crawler:
 
     # -- robots.txt and sitemaps --------------------------------------------------------
 
-    def _read_robots(self) -> Iterator[Outcome]:
+    def _read_robots(self) -> Generator[Outcome, None, bool]:
         """Fetch robots.txt; returns False when nothing may be fetched (RFC 9309)."""
         url = urljoin(self._root, "/robots.txt")
         got = self._get(url, robots=False)
@@ -469,8 +471,8 @@ def page_links(data: bytes, url: str) -> tuple[str, ...]:
         return ()
     base = url
     for tag in document.iter("base"):
-        if tag.get("href"):
-            base = urljoin(url, tag.get("href").strip())
+        if href := tag.get("href"):
+            base = urljoin(url, href.strip())
             break
     links = []
     for anchor in document.iter("a"):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag, UnicodeDammit, XMLParsedAsHTMLWarning
-from bs4.builder import LXMLTreeBuilder
+from bs4.builder import LXMLTreeBuilder  # type: ignore[attr-defined]  # registered at run time
 from eventsearch.ingest.extract import MAX_ELEMENTS, Article, Block, normalize_lang, read_article
 from eventsearch.ingest.limits import MAX_PAGE_BYTES, PARSE_TIME_LIMIT
 from eventsearch.ingest.model import Event, NotAnEvent, ParseError, RelatedLink, Section
@@ -540,7 +540,7 @@ class _Page:
         if tag is None:
             tag = self._near_title(
                 lambda t: isinstance(t, Tag)
-                and any(_CATEGORY_CLASS.search(c) for c in t.get("class", []))
+                and any(_CATEGORY_CLASS.search(c) for c in t.get_attribute_list("class"))
             )
         if tag is not None:
             text = _tidy(tag.get_text(" "))
@@ -596,7 +596,7 @@ class _Page:
             if bucket.kind != "related":
                 continue
             for a in [t for t in bucket.tags if t.name == "a" and t.get("href")]:
-                url = urljoin(self.base, a["href"]).split("#", 1)[0]
+                url = urljoin(self.base, _attr(a, "href")).split("#", 1)[0]
                 if not url.startswith(("http:", "https:", "file:")) or url in links:
                     continue
                 slug = slug_from_url(url)
@@ -607,7 +607,7 @@ class _Page:
                 if not title:
                     continue
                 year_tag = card.find("time")
-                year = _year_in(year_tag.get("datetime", "")) if year_tag else None
+                year = _year_in(_attr(year_tag, "datetime")) if year_tag else None
                 year = year or _year_in(_tidy(card.get_text(" ")).replace(title, ""))
                 links[url] = RelatedLink(title=title, url=url, slug=slug, year=year)
         return tuple(links.values())
@@ -648,13 +648,13 @@ class _Page:
 
     def _anchor(self, heading: Tag, text: str) -> str:
         if heading.get("id"):
-            return heading["id"]
+            return _attr(heading, "id")
         inner = heading.find(id=True)
         if inner is not None:
-            return inner["id"]
+            return _attr(inner, "id")
         parent = heading.parent
         if parent is not None and parent.get("id") and parent.name in ("section", "div"):
-            return parent["id"]
+            return _attr(parent, "id")
         return slugify(text)
 
     def _in_root(self, tag: Tag) -> bool:
@@ -677,7 +677,7 @@ class _Page:
     def _links(self, root: Tag) -> tuple[str, ...]:
         seen: dict[str, None] = {}
         for a in root.find_all("a", href=True):
-            url = urljoin(self.url, a["href"]).split("#", 1)[0]
+            url = urljoin(self.url, _attr(a, "href")).split("#", 1)[0]
             if url.startswith(("http:", "https:", "file:")) and url != self.url:
                 seen.setdefault(url, None)
         return tuple(seen)
@@ -770,7 +770,7 @@ def _landmarks(soup: BeautifulSoup, clock: _Clock) -> dict:
         if attrs.get("data-page") == "listing":
             keys.append("[data-page=listing]")
         if attrs.get("id") in ("content", "mw-content-text"):
-            keys.append("#" + attrs["id"])
+            keys.append("#" + _attr(tag, "id"))
         for key in keys:
             marks.setdefault(key, tag)
     return marks
@@ -779,15 +779,15 @@ def _landmarks(soup: BeautifulSoup, clock: _Clock) -> dict:
 def _meta_tags(tags: list[Tag]) -> dict[str, str]:
     meta: dict[str, str] = {}
     for tag in tags:
-        key = (tag.get("property") or tag.get("name") or tag.get("itemprop") or "").lower()
+        key = (_attr(tag, "property") or _attr(tag, "name") or _attr(tag, "itemprop")).lower()
         if key and tag.get("content") and key not in meta:
-            meta[key] = tag["content"]
+            meta[key] = _attr(tag, "content")
     return meta
 
 
 def _canonical(link: Tag | None, url: str) -> str:
     if link is not None:
-        canonical = urljoin(url, link["href"])
+        canonical = urljoin(url, _attr(link, "href"))
         if urlsplit(canonical).scheme in ("http", "https", "file"):
             return canonical.split("#", 1)[0]
     return url.split("#", 1)[0]
@@ -894,7 +894,16 @@ def _words(text: str) -> int:
 
 
 def _time_year(tag: Tag) -> int | None:
-    return _year_in(tag.get("datetime", "")) or _year_in(tag.get_text())
+    return _year_in(_attr(tag, "datetime")) or _year_in(tag.get_text())
+
+
+def _attr(tag: Tag, name: str) -> str:
+    """A single-valued attribute of ``tag``, "" if it has none. bs4 types every attribute
+    as possibly multi-valued; only ``class``, ``rel`` and a few others are, none read here."""
+    value = tag.get(name)
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else " ".join(value)
 
 
 def _year_in(text: str) -> int | None:

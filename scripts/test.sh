@@ -25,5 +25,8 @@ fi
 echo "==> installing eventsearch with its test extra"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 
+echo "==> type-checking the package (mypy)"
+.venv/bin/python scripts/typecheck.py
+
 echo "==> running the tests"
 exec .venv/bin/python -m pytest "$@"

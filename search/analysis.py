@@ -10,7 +10,7 @@ highlighted word is exactly a word the index matched.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import Stemmer
@@ -60,6 +60,7 @@ class EventAnalyzer(Tokenizer):
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
                  **kwargs):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        matches: Iterable[tuple[str, int, int]]
         if not tokenize:
             matches = [(value, 0, len(value))]
         else:

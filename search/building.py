@@ -92,13 +92,13 @@ def analyse(event: Event, numbers: Numbers, source: str | None = None) -> Analys
     sections = []
     for section in event.sections:
         heading, words = terms_of(WORD.findall(section.heading)), WORD.findall(section.text)
-        text = terms_of(words)
+        text_terms = terms_of(words)
         written.update(words)
         if section.heading != "Introduction":  # as field_texts() writes the body
             body.extend(heading)
-        body.extend(text)
+        body.extend(text_terms)
         sections.append(StoredSection(section.heading, section.anchor, section.text,
-                                      *pack_section(heading, text)))
+                                      *pack_section(heading, text_terms)))
     fields["body"] = body
     row = json.dumps(StoredEvent.of(event, tuple(sections)), ensure_ascii=False,
                      separators=(",", ":")).encode("utf-8")
@@ -155,9 +155,11 @@ class SegmentBuilder:
     def _learn(self, found: Analysed) -> int:
         """Number in this builder's series what a worker numbered anew; the position of
         the worker's series. Its terms are renumbered all at once when written."""
-        source = self._sources.setdefault(found.source, len(self._sources))
+        series = found.source
+        assert series is not None  # add() learns only what a worker read
+        source = self._sources.setdefault(series, len(self._sources))
         for namespace, strings in (found.news or {}).items():
-            self._renumber.setdefault((found.source, namespace), _Renumbering()).extend(
+            self._renumber.setdefault((series, namespace), _Renumbering()).extend(
                 self.numbers.ids(namespace, strings))
         return source
 

@@ -119,6 +119,7 @@ class _PerDocWriter(W3PerDocWriter):
 
     def add_column_value(self, fieldname: str, column: Any, value: Any) -> None:
         if fieldname == EVENT_FIELD:
+            assert self.document is not None  # Whoosh calls start_doc first
             self.builder.add(self.document, value)
             return
         self.column_names.add(fieldname)

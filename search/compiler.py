@@ -134,8 +134,11 @@ class Compiler:
         without quotes also matches its words anywhere, as any words do."""
         typed = node.original
         if isinstance(typed, q.And):
-            field_name = typed.children[0].field
-            terms = tuple(t for word in typed.children for t in query_terms(word.text))
+            # A run of plain words typed without quotes (synonyms._and makes only those).
+            run = [word for word in typed.children if isinstance(word, q.Word)]
+            assert len(run) == len(typed.children)
+            field_name = run[0].field
+            terms = tuple(t for word in run for t in query_terms(word.text))
         else:
             field_name = typed.field
             terms = _terms(typed)
@@ -171,7 +174,7 @@ class Compiler:
         folded = fold(node.text)
         stemmed = stem(folded)
         start = stemmed if folded.startswith(stemmed) else folded
-        parts = []
+        parts: list[plan.Node] = []
         for f in self.fields(node.field):
             frequency: dict[str, int] = {}
             for segment in self.view.segments:
@@ -220,8 +223,8 @@ class Compiler:
                    for segment, at in self.view.locations(field_name, term))
 
 
-def _terms(node: q.Node) -> tuple[str, ...]:
+def _terms(node: q.Word | q.Phrase) -> tuple[str, ...]:
     """The index terms of a word or phrase node."""
     if isinstance(node, q.Phrase) and node.terms is not None:
         return node.terms
-    return tuple(query_terms(node.text))  # type: ignore[union-attr]  # a Word or Phrase
+    return tuple(query_terms(node.text))

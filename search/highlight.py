@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 from eventsearch.search.analysis import WORD, fold, term_of, terms_of
 from eventsearch.search.analysis import terms as text_terms
@@ -14,6 +16,19 @@ from eventsearch.search.results import Snippet
 
 SNIPPET_CHARS = 240
 _SENTENCE_START = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“‘(])")
+
+
+class SectionLike(Protocol):
+    """What scoring needs of a section: an ingested Section or a stored one."""
+
+    @property
+    def heading(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+S = TypeVar("S", bound=SectionLike)
 
 
 def best_passage(text: str, weights: dict[str, float],
@@ -129,7 +144,8 @@ def _window_start(text: str, first: int, width: int) -> int:
     return space + 1 if space >= 0 else floor
 
 
-def _render(text: str, start: int, width: int, spans) -> Snippet:
+def _render(text: str, start: int, width: int,
+            spans: list[tuple[str, int, int]]) -> Snippet:
     """The window of ``text`` from ``start`` (about ``width`` characters, ending at a word
     boundary), with an ellipsis where it was cut, and the spans inside it."""
     end = min(len(text), start + width)
@@ -153,8 +169,9 @@ def mark_terms(text: str, terms: set[str] | dict[str, float]) -> Snippet:
     return Snippet(text, tuple(spans))
 
 
-def score_sections(sections, weights: dict[str, float], limit: int = 3, *, terms=None,
-                   k1: float = 1.2, b: float = 0.5) -> list[tuple[float, object, str]]:
+def score_sections(sections: Sequence[S], weights: dict[str, float], limit: int = 3, *,
+                   terms: Sequence[tuple[int, str]] | None = None, k1: float = 1.2,
+                   b: float = 0.5) -> list[tuple[float, S, Snippet]]:
     """BM25 of each section (heading counts twice) against the query terms, best first.
 
     Returns (score, section, snippet) for the best ``limit`` sections that match at all.

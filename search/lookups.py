@@ -10,7 +10,13 @@ from eventsearch.search import plan
 from eventsearch.search import query as q
 from eventsearch.search.analysis import fold, index_terms
 from eventsearch.search.highlight import idf
-from eventsearch.search.results import EventRef, FacetCount, IndexStats, Suggestion
+from eventsearch.search.results import (
+    EventRef,
+    FacetCount,
+    IndexStats,
+    Suggestion,
+    SuggestionKind,
+)
 from eventsearch.search.schema import FIELD_BOOSTS, SCHEMA_VERSION
 from eventsearch.search.scoring import Scorer
 from eventsearch.search.segment import NO_YEAR, field_texts
@@ -79,7 +85,8 @@ def suggestions(view: View, prefix: str, limit: int) -> tuple[Suggestion, ...]:
     table = view.table()
     live = table.live_docs()
     figures = np.unique(table.figure_codes[table.live[table.figure_docs]])
-    candidates = [(table.titles[d], "title", table.slugs[d]) for d in live]
+    candidates: list[tuple[str, SuggestionKind, str | None]] = [
+        (table.titles[d], "title", table.slugs[d]) for d in live]
     candidates += [(table.figure_list[f], "figure", None) for f in figures]
     ranked: list[tuple[int, str, Suggestion]] = []
     seen: set[str] = set()
@@ -94,7 +101,7 @@ def suggestions(view: View, prefix: str, limit: int) -> tuple[Suggestion, ...]:
         else:
             continue
         seen.add(folded)
-        ranked.append((rank, folded, Suggestion(text, kind, ref)))  # type: ignore[arg-type]
+        ranked.append((rank, folded, Suggestion(text, kind, ref)))
     ranked.sort(key=lambda item: (item[0], item[1]))
     found = [s for _, _, s in ranked]
     titled = {fold(s.text) for s in found}

@@ -81,6 +81,8 @@ def match(view: View, parsed: q.ParsedQuery, filters: list,
         loose = Compiler(view, any_word=True, years_as_words=years_as_words,
                          spelling=spelling, synonyms=synonyms)
         loose_plan = loose.compile(text)
+        # The same tree as strict_plan, which is not None: only how And combines differs.
+        assert loose_plan is not None
         compiled = Compiled(loose_plan, loose.weights, loose.corrections, tuple(expansions))
         if not allowed.any():
             found = Found.nothing(compiled, view.size)

@@ -8,7 +8,7 @@ page numbers with these functions, so ``2020..2024`` means the same thing everyw
 from __future__ import annotations
 
 import re
-from typing import Literal, get_args
+from typing import Literal, get_args, overload
 
 from eventsearch.search.errors import QueryError
 
@@ -34,6 +34,15 @@ _DECADE = re.compile(r"^(\d{3})0'?s$")
 _COUNT = re.compile(r"[0-9]{1,9}")
 
 
+# A bare year or decade is always a closed range.
+@overload
+def parse_years(value: str, *, bare: Literal[True]) -> tuple[int, int] | None: ...
+
+
+@overload
+def parse_years(value: str, *, bare: bool = False) -> tuple[int | None, int | None] | None: ...
+
+
 def parse_years(value: str, *, bare: bool = False) -> tuple[int | None, int | None] | None:
     """``2023``, ``2020..2024``, ``2020-2024``, ``>=2020``, ``1980s`` as an inclusive
     (start, end) pair; None if ``value`` is none of these.
@@ -45,8 +54,8 @@ def parse_years(value: str, *, bare: bool = False) -> tuple[int | None, int | No
     if not value.isascii():
         return None
     if decade := _DECADE.match(value):
-        start = int(decade.group(1)) * 10
-        return start, start + 9
+        first = int(decade.group(1)) * 10
+        return first, first + 9
     if bare:
         if re.fullmatch(r"\d{4}", value) and BARE_YEAR_MIN <= int(value) <= BARE_YEAR_MAX:
             return int(value), int(value)
@@ -81,6 +90,14 @@ def parse_year_filter(value: str) -> YearSpec:
     if start is not None and start == end and re.fullmatch(r"\s*=?\s*\d{1,4}\s*", value):
         return start
     return found
+
+
+@overload
+def format_year(year: YearSpec) -> str: ...
+
+
+@overload
+def format_year(year: YearSpec | None) -> str | None: ...
 
 
 def format_year(year: YearSpec | None) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from eventsearch.search.params import MAX_QUERY_CHARS, parse_years
@@ -85,8 +86,9 @@ class Or:
 class Synonym:
     """What was typed, or any of its synonyms (search/synonyms.py), which score less."""
 
-    original: Node
-    alternatives: tuple[Node, ...]
+    #: A word, a phrase, or a run of plain words typed without quotes (an And of Words).
+    original: Word | Phrase | And
+    alternatives: tuple[Word | Phrase, ...]
 
 
 Node = Word | Phrase | Prefix | YearRange | Category | Figure | Not | And | Or | Synonym
@@ -107,7 +109,7 @@ class ParsedQuery:
         return [n for n in _walk(self.text) if isinstance(n, Word)]
 
 
-def _walk(node: Node | None):
+def _walk(node: Node | None) -> Iterator[Node]:
     if node is None:
         return
     yield node
@@ -149,6 +151,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     out = []
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         if kind != "space":
             out.append((kind, match.group()))
     return out
@@ -167,12 +170,17 @@ class _Parser:
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
+    def peek_kind(self) -> str | None:
+        """The kind of the next token, or None at the end."""
+        token = self.peek()
+        return token[0] if token is not None else None
+
     def take(self) -> tuple[str, str]:
         token = self.tokens[self.pos]
         self.pos += 1
         return token
 
-    def is_or(self, token) -> bool:
+    def is_or(self, token: tuple[str, str] | None) -> bool:
         return token is not None and token[0] == "word" and token[1] in ("OR", "|", "||")
 
     def parse(self) -> Node | None:
@@ -181,7 +189,7 @@ class _Parser:
             node = self.parse_or()
             if node is not None:
                 nodes.append(node)
-            elif self.peek() is not None and self.peek()[0] == "close":
+            elif self.peek_kind() == "close":
                 self.take()  # a stray closing bracket
         return _and(nodes)
 
@@ -190,10 +198,10 @@ class _Parser:
         while self.is_or(self.peek()):
             self.take()
             branches.append(self.parse_and())
-        branches = [b for b in branches if b is not None]
-        if len(branches) > 1:
-            return Or(tuple(branches))
-        return branches[0] if branches else None
+        found = [b for b in branches if b is not None]
+        if len(found) > 1:
+            return Or(tuple(found))
+        return found[0] if found else None
 
     def parse_and(self) -> Node | None:
         nodes = []
@@ -204,14 +212,17 @@ class _Parser:
         return _and(nodes)
 
     def parse_unary(self) -> Node | None:
-        kind, value = self.peek()
+        token = self.peek()
+        if token is None:
+            return None
+        kind, value = token
         negate = exact = False
         if kind == "minus" or (kind == "word" and value == "NOT"):
             self.take()
             negate = True
             if self.at_end():
                 return None
-        if self.peek()[0] == "exact":
+        if self.peek_kind() == "exact":
             self.take()
             exact = True
             if self.at_end():
@@ -225,13 +236,13 @@ class _Parser:
 
     def at_end(self) -> bool:
         """Nothing follows that an operator could apply to."""
-        return self.peek() is None or self.peek()[0] == "close" or self.is_or(self.peek())
+        return self.peek_kind() in (None, "close") or self.is_or(self.peek())
 
     def parse_atom(self) -> Node | None:
         kind, value = self.take()
         if kind == "open":
             inner = self.parse_or()
-            if self.peek() is not None and self.peek()[0] == "close":
+            if self.peek_kind() == "close":
                 self.take()
             return inner
         if kind == "close":
@@ -273,7 +284,7 @@ class _Parser:
         if kind == "open":
             # field:(a b) applies the field to each word of the group
             words = []
-            while self.peek() is not None and self.peek()[0] != "close":
+            while self.peek_kind() not in (None, "close"):
                 words.append(self.take()[1])
             if self.peek() is not None:
                 self.take()
@@ -309,11 +320,11 @@ def _exactly(node: Node) -> Node:
     return node
 
 
-def _and(nodes: list[Node]) -> Node | None:
-    nodes = [n for n in nodes if n is not None]
-    if not nodes:
+def _and(nodes: Sequence[Node | None]) -> Node | None:
+    present = [n for n in nodes if n is not None]
+    if not present:
         return None
-    return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+    return present[0] if len(present) == 1 else And(tuple(present))
 
 
 def _phrase(value: str, field: str | None) -> Node | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
@@ -86,9 +86,13 @@ class Hit(_AsDict):
     sections: tuple[SectionHit, ...]
 
 
+#: What a facet counts by: a category or figure's name, or a year or decade.
+V = TypeVar("V", str, int)
+
+
 @dataclass(frozen=True)
-class FacetCount(_AsDict):
-    value: str | int
+class FacetCount(_AsDict, Generic[V]):
+    value: V
     count: int
 
 
@@ -96,10 +100,10 @@ class FacetCount(_AsDict):
 class Facets(_AsDict):
     """Counts over the whole match set, not just the page shown."""
 
-    category: tuple[FacetCount, ...]
-    decade: tuple[FacetCount, ...]
-    figure: tuple[FacetCount, ...]
-    year: tuple[FacetCount, ...]
+    category: tuple[FacetCount[str], ...]
+    decade: tuple[FacetCount[int], ...]
+    figure: tuple[FacetCount[str], ...]
+    year: tuple[FacetCount[int], ...]
 
 
 @dataclass(frozen=True)
@@ -189,5 +193,5 @@ class IndexStats(_AsDict):
     last_modified: float
     first_year: int | None
     last_year: int | None
-    categories: tuple[FacetCount, ...]
+    categories: tuple[FacetCount[str], ...]
     figures: int

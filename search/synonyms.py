@@ -202,20 +202,25 @@ def expand(node: q.Node | None, synonyms: Synonyms,
     to ``found``."""
     if node is None or not synonyms:
         return node
+    return _expand(node, synonyms, found)
+
+
+def _expand(node: q.Node, synonyms: Synonyms, found: list[Expansion]) -> q.Node:
     if isinstance(node, q.Word):
         return _word(node, synonyms, found) if not node.exact else node
     if isinstance(node, q.Phrase):
         return _phrase(node, synonyms, found) if not node.exact else node
     if isinstance(node, q.Not):
-        return q.Not(expand(node.child, synonyms, found))
+        return q.Not(_expand(node.child, synonyms, found))
     if isinstance(node, q.Or):
-        return q.Or(tuple(expand(child, synonyms, found) for child in node.children))
+        return q.Or(tuple(_expand(child, synonyms, found) for child in node.children))
     if isinstance(node, q.And):
         return _and(node, synonyms, found)
     return node
 
 
-def _alternatives(terms: Terms, synonyms: Synonyms, field_: str | None) -> tuple:
+def _alternatives(terms: Terms, synonyms: Synonyms,
+                  field_: str | None) -> tuple[q.Word | q.Phrase, ...]:
     return tuple(q.Phrase(form, field_) if len(query_terms(form)) > 1 else q.Word(form, field_)
                  for form in synonyms.of(terms)[:MAX_ALTERNATIVES])
 
@@ -236,33 +241,32 @@ def _and(node: q.And, synonyms: Synonyms, found: list[Expansion]) -> q.Node:
     out: list[q.Node] = []
     at = 0
     while at < len(children):
-        run = _run_at(children, at, synonyms)
-        if run:
-            words = children[at:at + run]
+        words = _run_at(children, at, synonyms)
+        if words:
             terms = tuple(t for w in words for t in query_terms(w.text))
             typed = " ".join(w.text for w in words)
             found.append(Expansion(typed, synonyms.of(terms)[:MAX_ALTERNATIVES]))
             out.append(q.Synonym(q.And(tuple(words)),
                                  _alternatives(terms, synonyms, words[0].field)))
-            at += run
+            at += len(words)
             continue
-        out.append(expand(children[at], synonyms, found))
+        out.append(_expand(children[at], synonyms, found))
         at += 1
     return out[0] if len(out) == 1 else q.And(tuple(out))
 
 
-def _run_at(children: list, at: int, synonyms: Synonyms) -> int:
-    """The length of the longest run of two or more plain words from ``at`` whose terms
-    are a form, or 0."""
+def _run_at(children: list[q.Node], at: int, synonyms: Synonyms) -> list[q.Word]:
+    """The longest run of two or more plain words from ``at`` whose terms are a form, or
+    an empty list."""
     for size in range(min(len(children) - at, synonyms.longest), 1, -1):
-        words = children[at:at + size]
-        if not all(isinstance(w, q.Word) and not w.exact and not w.implicit_year
-                   and w.field == words[0].field for w in words):
+        words = [w for w in children[at:at + size]
+                 if isinstance(w, q.Word) and not w.exact and not w.implicit_year]
+        if len(words) < size or any(w.field != words[0].field for w in words):
             continue
         terms = tuple(t for w in words for t in query_terms(w.text))
         if synonyms.of(terms):
-            return size
-    return 0
+            return words
+    return []
 
 
 def _phrase(node: q.Phrase, synonyms: Synonyms, found: list[Expansion]) -> q.Node:

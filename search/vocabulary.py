@@ -66,7 +66,7 @@ class Vocabulary:
 
     def starting(self, stub: str, limit: int = 200) -> list[str]:
         """Up to ``limit`` words that start with ``stub``, in alphabetical order."""
-        found = []
+        found: list[str] = []
         for word in self.words[bisect_left(self.words, stub):]:
             if not word.startswith(stub) or len(found) >= limit:
                 break

@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from eventsearch.ingest.model import Event
 from eventsearch.search.building import Analysed, Numbers, analyse
@@ -47,11 +47,15 @@ WRITE_LOCK_TIMEOUT = 10.0
 PARALLEL_MIN = 2000
 
 
+#: One step of an update: add or replace an event, or delete a slug.
+Action = tuple[Literal["add", "replace"], Event] | tuple[Literal["delete"], str]
+
+
 @dataclass
 class Plan:
     """What an update must do, and what it counts."""
 
-    actions: list[tuple[str, Event | str]] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
 
@@ -93,9 +97,9 @@ def plan_update(indexed: dict[str, str], events: list[Event], *, keep: set[str],
     if rebuild:
         # A rebuild clears every old segment: carry over the events to keep.
         for slug in sorted(missing & keep):
-            kept = stored(slug)
-            if kept is not None:
-                found.actions.append(("add", kept))
+            carried = stored(slug)
+            if carried is not None:
+                found.actions.append(("add", carried))
         found.counts["deleted"] = len(missing - keep)
     else:
         gone = (missing if delete_missing else missing & delete) - keep
@@ -129,23 +133,24 @@ def open_writer(index: EventIndex, lock_timeout: float):
 def apply(writer, found: Plan, progress: Callable[[Event], None] | None) -> None:
     """Give the writer a plan's actions (the events' text read in several processes when
     there are many)."""
-    written = [item for action, item in found.actions if action != "delete"]
+    written = [action[1] for action in found.actions if action[0] != "delete"]
     with _analysing(written) as analysed:
-        for action, item in found.actions:
-            if action == "delete":
-                writer.delete_by_term("slug", item)
+        for action in found.actions:
+            if action[0] == "delete":
+                writer.delete_by_term("slug", action[1])
                 continue
-            document = {**to_document(item), EVENT_FIELD: next(analysed)}
-            if action == "add":
+            event = action[1]
+            document = {**to_document(event), EVENT_FIELD: next(analysed)}
+            if action[0] == "add":
                 writer.add_document(**document)
             else:
                 writer.update_document(**document)
             if progress is not None:
-                progress(item)
+                progress(event)
 
 
 @contextmanager
-def _analysing(events: list) -> Iterator[Iterator[Event | Analysed]]:
+def _analysing(events: list[Event]) -> Iterator[Iterator[Event | Analysed]]:
     """The events to write, in order: as they are, for the segment builder to read, or,
     when there are at least PARALLEL_MIN, already read in worker processes, one a core
     (building.analyse, each worker in numbers of its own).
@@ -167,6 +172,7 @@ def _analysing(events: list) -> Iterator[Iterator[Event | Analysed]]:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                  initializer=_start_worker,
                                  initargs=(os.getpid(), events if inherited else None)) as pool:
+            batches: list[range] | list[list[Event]]
             if inherited:
                 batches = [range(start, min(start + CHUNK, len(events)))
                            for start in range(0, len(events), CHUNK)]
@@ -183,10 +189,10 @@ START_METHOD: str | None = None
 #: How many events a worker reads per task.
 CHUNK = 128
 #: In a worker process: its numbers, the name it gives them, and the events it inherited.
-_worker: tuple[Numbers, str, list | None] | None = None
+_worker: tuple[Numbers, str, list[Event] | None] | None = None
 
 
-def _start_worker(parent: int, events: list | None) -> None:
+def _start_worker(parent: int, events: list[Event] | None) -> None:
     """In a worker process: number terms in a series of its own, and exit as soon as the
     parent is gone (even after ``kill -9``), rather than wait for work that never comes."""
     global _worker
@@ -205,6 +211,8 @@ def _analyse_in_worker(batch: range | list[Event]) -> list[Analysed]:
         raise RuntimeError("not in a worker process started by _analysing")
     numbers, source, events = _worker
     if isinstance(batch, range):
+        if events is None:
+            raise RuntimeError("sent positions of events that the worker did not inherit")
         batch = [events[i] for i in batch]
     return [analyse(event, numbers, source) for event in batch]
 
@@ -243,22 +251,26 @@ def update(index: EventIndex, events: list[Event], *, skipped: int, keep: set[st
            lock_timeout: float, progress: Callable[[Event], None] | None) -> UpdateReport:
     """EventIndex.update: plan, commit, then merge (see its docstring)."""
     started = time.perf_counter()
-    options = {"keep": keep, "delete_missing": delete_missing, "delete": delete,
-               "rebuild": rebuild, "stored": index.get}
+
+    def plan() -> Plan:
+        return plan_update(index.slugs(), events, keep=keep, delete_missing=delete_missing,
+                           delete=delete, rebuild=rebuild, stored=index.get)
+
     planned_on = None
     if not rebuild:
         planned_on = index.view().key
-        planned = plan_update(index.slugs(), events, **options)
+        planned = plan()
         if not planned.actions:
             # Nothing to write: no lock taken, no files touched.
-            for event in events if progress else ():
-                progress(event)
+            if progress is not None:
+                for event in events:
+                    progress(event)
             return report(planned, skipped, started)
     writer = open_writer(index, lock_timeout)
     with writing(writer, index.path):
         # Planned again under the lock if another writer committed meanwhile.
         if planned_on is None or index.view().key != planned_on:
-            planned = plan_update(index.slugs(), events, **options)
+            planned = plan()
         apply(writer, planned, progress)
         writer.commit(mergetype=CLEAR if rebuild else index.commit_policy)
     found = report(planned, skipped, started)

@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import click
 from eventsearch.corpus import BUNDLED_CORPUS
@@ -29,7 +29,7 @@ from eventsearch.search import (
     open_index,
 )
 from eventsearch.search.check import check_index
-from eventsearch.search.params import MAX_PAGE, MAX_PER_PAGE, SORTS, parse_year_filter
+from eventsearch.search.params import MAX_PAGE, MAX_PER_PAGE, SORTS, Sort, parse_year_filter
 
 from eventsearch import __version__
 
@@ -181,15 +181,15 @@ def index(sources: tuple[str, ...], index_dir: Path | None, rebuild: bool, watch
     from eventsearch.web import indexing
 
     target = _index_dir(index_dir)
-    sources = list(sources) or [str(BUNDLED_CORPUS)]
-    synonyms = False if no_synonyms else synonyms_file
+    chosen = list(sources) or [str(BUNDLED_CORPUS)]
+    synonyms: Path | Literal[False] | None = False if no_synonyms else synonyms_file
     if watch:
-        if urls := [s for s in sources if indexing.is_url(s)]:
+        if urls := [s for s in chosen if indexing.is_url(s)]:
             raise click.UsageError(f"--watch watches folders and files, not URLs: {urls[0]}")
-        indexing.watch_sources(sources, target, rebuild=rebuild, as_json=as_json,
+        indexing.watch_sources(chosen, target, rebuild=rebuild, as_json=as_json,
                                synonyms=synonyms)
         return
-    _, report = indexing.build_index(sources, target, rebuild=rebuild, crawling=crawling,
+    _, report = indexing.build_index(chosen, target, rebuild=rebuild, crawling=crawling,
                                      synonyms=synonyms)
     indexing.echo_report(target, report, as_json)
 
@@ -274,7 +274,7 @@ def terminal_snippet(snippet: Snippet) -> str:
               help="Search only the words as typed, not their synonyms.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def search(query: str, index_dir: Path | None, year, category: str | None,
-           figure: str | None, sort: str, page: int, limit: int, no_synonyms: bool,
+           figure: str | None, sort: Sort, page: int, limit: int, no_synonyms: bool,
            as_json: bool) -> None:
     """Search the index for QUERY (see docs/query-language.md for the syntax)."""
     index = _open(index_dir)

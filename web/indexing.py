@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import click
 from eventsearch.ingest import (
@@ -133,9 +134,10 @@ def read_sources(sources: list[str], *, label: str = "Parsing", workers: int = 1
             items.extend(_read_files(source, manifest, reusable, label, workers))
     # A page read now that gives the slug of an unchanged one: read that one too, so the
     # first of them in order wins, as when every page is read.
-    fresh = {_event_of(item).slug for item in items if _event_of(item) is not None}
+    fresh = {event.slug for item in items if (event := _event_of(item)) is not None}
     for item in items:
-        if isinstance(item, _File) and item.outcome is None and item.old.slug in fresh:
+        if (isinstance(item, _File) and item.outcome is None and item.old is not None
+                and item.old.slug in fresh):
             item.outcome = load_file(item.path)
     outcomes = []
     for item in items:
@@ -189,6 +191,7 @@ def _record_file(item: _File, read: Sources) -> None:
     name = file_id(item.path)
     outcome = item.outcome
     if outcome is None:
+        assert item.old is not None  # a file is left unread only when it has a record
         read.files[name] = item.old
         if item.old.slug:
             read.carried.add(item.old.slug)
@@ -261,7 +264,7 @@ def _without_advice(error: SearchError) -> str:
 def build_index(sources: list[str], index_dir: Path, *, rebuild: bool = False,
                 add: bool = False, crawling: CrawlOptions = CrawlOptions(),
                 quiet: bool = False,
-                synonyms: Path | bool | None = None) -> tuple[EventIndex, UpdateReport]:
+                synonyms: Path | Literal[False] | None = None) -> tuple[EventIndex, UpdateReport]:
     """Parse the sources and bring the index at ``index_dir`` in line with them.
 
     The index ends up holding exactly the events of ``sources``; with ``add``, it gains or
@@ -302,7 +305,7 @@ def build_index(sources: list[str], index_dir: Path, *, rebuild: bool = False,
     return index, report
 
 
-def apply_synonyms(index: EventIndex, sources: list[str], chosen: Path | bool | None, *,
+def apply_synonyms(index: EventIndex, sources: list[str], chosen: Path | Literal[False] | None, *,
                    quiet: bool = False) -> None:
     """Give the index its synonyms file (search/synonyms.py), read afresh: the one chosen,
     else the one it already uses, else the first ``synonyms.txt`` of a folder source."""
@@ -389,7 +392,7 @@ def echo_report(target: Path, report: UpdateReport, as_json: bool) -> None:
 
 
 def watch_sources(sources: list[str], target: Path, *, rebuild: bool = False,
-                  as_json: bool = False, synonyms: Path | bool | None = None) -> None:
+                  as_json: bool = False, synonyms: Path | Literal[False] | None = None) -> None:
     """Index the folders and files, then index them again after each batch of changes,
     until Ctrl+C (or SIGTERM), which lets the batch under way finish: the index stays whole.
     """
@@ -402,7 +405,7 @@ def watch_sources(sources: list[str], target: Path, *, rebuild: bool = False,
     signals = {signum: signal.signal(signum, lambda *_: stop.set())
                for signum in (signal.SIGINT, signal.SIGTERM)}
 
-    def run(rebuild: bool = False, synonyms: Path | bool | None = None) -> None:
+    def run(rebuild: bool = False, synonyms: Path | Literal[False] | None = None) -> None:
         try:
             _, report = build_index(sources, target, rebuild=rebuild, synonyms=synonyms)
         except click.ClickException as exc:

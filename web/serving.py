@@ -55,7 +55,8 @@ def serve(app: Flask, serving: Serving, ready: Callable[[str, int, str], None]) 
         _serve_waitress(app, serving, ready)
 
 
-def _serve_gunicorn(app: Flask, serving: Serving, ready) -> None:
+def _serve_gunicorn(app: Flask, serving: Serving,
+                    ready: Callable[[str, int, str], None]) -> None:
     from gunicorn.app.base import BaseApplication
 
     host = f"[{serving.host}]" if ":" in serving.host else serving.host
@@ -80,7 +81,9 @@ def _serve_gunicorn(app: Flask, serving: Serving, ready) -> None:
             for key, value in settings.items():
                 self.cfg.set(key, value)
 
-        def load(self) -> Flask:
+        # types-gunicorn types the environ as a MutableMapping and start_response as
+        # returning None; Flask follows PEP 3333's types (a dict, a write callable).
+        def load(self) -> Flask:  # type: ignore[override]
             return app
 
     def when_ready(arbiter) -> None:
@@ -92,16 +95,24 @@ def _serve_gunicorn(app: Flask, serving: Serving, ready) -> None:
     Application().run()
 
 
-def _serve_waitress(app: Flask, serving: Serving, ready) -> None:
-    import waitress
+def _serve_waitress(app: Flask, serving: Serving,
+                    ready: Callable[[str, int, str], None]) -> None:
+    from waitress.server import MultiSocketServer, create_server
 
     # A request waiting for a free thread is normal under load, not a warning per request.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    server = waitress.create_server(app, host=serving.host, port=serving.port,
-                                    threads=serving.threads, ident="eventsearch")
+    server = create_server(app, host=serving.host, port=serving.port,
+                           threads=serving.threads, ident="eventsearch")
     if serving.workers > 1:
         log.warning("gunicorn is not available here: serving with one waitress process")
-    ready(serving.host, server.effective_port, f"{serving.threads} threads, waitress")
+    # A host name with several addresses (localhost: 127.0.0.1 and ::1) gets one socket
+    # each, under a MultiSocketServer. Ports come from getnameinfo, as strings.
+    port: str | int
+    if isinstance(server, MultiSocketServer):
+        _, port = server.effective_listen[0]
+    else:
+        _, port = server.getsockname()
+    ready(serving.host, int(port), f"{serving.threads} threads, waitress")
     try:
         server.run()
     finally:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote_plus
 
+from eventsearch.search import Hit
 from eventsearch.search.params import format_year
 from eventsearch.web.app import current_index
 from eventsearch.web.chart import year_chart
@@ -73,7 +75,7 @@ def search():
     )
 
 
-def _year_links():
+def _year_links() -> Callable[[int], str]:
     """``year -> search_url(year=year)`` for the chart's bars, one URL made for them all:
     a year is digits, which quoting leaves alone, and ``year=`` cannot occur elsewhere in
     the URL, where ``=`` in a value is quoted."""
@@ -128,8 +130,9 @@ def timeline():
     except ValueError:
         return error_page(400, "decade must be a year such as 1980")
     page = index.search("", year=(decade, decade + 9), sort="year", per_page=100)
-    by_year: dict[int, list] = {}
+    by_year: dict[int, list[Hit]] = {}
     for hit in page.hits:
+        assert hit.year is not None  # a year filter matches only dated events
         by_year.setdefault(hit.year, []).append(hit)
     chart = Markup(year_chart(
         [(f.value, f.count) for f in everything.facets.year],
