@@ -6,7 +6,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 
@@ -16,6 +15,7 @@ from click.testing import CliRunner
 from eventsearch.search import open_index
 from eventsearch.web.cli import cli
 
+from tests import serving
 from tests.conftest import CORPUS, ROOT
 
 
@@ -130,9 +130,8 @@ def test_missing_index_is_a_clear_error(tmp_path):
 def test_serve_builds_the_index_then_serves_and_sees_reindexing(tmp_path):
     index_dir = tmp_path / "fresh-index"
     env = {**os.environ, "EVENTSEARCH_INDEX": str(index_dir)}
-    server = subprocess.Popen([sys.executable, "-m", "eventsearch", "serve", "--port", "0"],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
+    server = serving.start([sys.executable, "-m", "eventsearch", "serve", "--port", "0"],
+                           cwd=ROOT, env=env)
     try:
         line = server.stdout.readline()
         address = re.search(r"Serving eventsearch at (http://127\.0\.0\.1:\d+/)", line).group(1)
@@ -152,12 +151,8 @@ def test_serve_builds_the_index_then_serves_and_sees_reindexing(tmp_path):
         found = requests.get(f"{address}api/search?q=xylophone", timeout=10).json()
         assert [h["slug"] for h in found["hits"]] == ["eliza"]
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            _, errors = server.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            _, errors = server.communicate()
+        errors, stopped = serving.stop(server)
+    assert stopped, f"Ctrl+C did not stop every server process: {errors}"
     assert f"No index at {index_dir} yet: building it from the bundled corpus." in errors
     assert "Traceback" not in errors
 

@@ -7,7 +7,6 @@ import dataclasses
 import threading
 
 import pytest
-
 from eventsearch.search import create_index, segment
 from eventsearch.search import view as views
 

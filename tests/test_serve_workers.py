@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 from eventsearch.web.serving import has_prefork
+
+from tests import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -55,9 +56,8 @@ def test_every_worker_serves_and_sees_a_reindex(tmp_path):
     built = subprocess.run([*command, "index", str(pages)], env=env, cwd=ROOT,
                            capture_output=True, text=True)
     assert built.returncode == 0, built.stderr
-    server = subprocess.Popen([*command, "serve", "--port", "0", "--workers", "2"],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    server = serving.start([*command, "serve", "--port", "0", "--workers", "2"],
+                           cwd=ROOT, env=env)
     try:
         line = server.stdout.readline()
         assert "2 workers" in line, line
@@ -96,10 +96,6 @@ def test_every_worker_serves_and_sees_a_reindex(tmp_path):
             assert [h["slug"] for h in found["hits"]] == ["eliza"]
         assert _workers(server.pid) == workers  # no worker died on the way
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            _, errors = server.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            _, errors = server.communicate()
+        errors, stopped = serving.stop(server)
+    assert stopped, f"Ctrl+C did not stop every server process: {errors}"
     assert "Traceback" not in errors

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import eventsearch
+from tests import serving
 from tests.conftest import ROOT
 
 
@@ -28,8 +30,13 @@ def run(*args, **kwargs) -> subprocess.CompletedProcess:
 def installed(tmp_path_factory) -> tuple[Path, Path]:
     """(the wheel, the fresh environment's bin folder)."""
     work = tmp_path_factory.mktemp("wheel")
+    # Built from a copy: setuptools writes build/ and *.egg-info into the tree it builds.
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "out", "build", "*.egg-info", ".mypy_cache", ".pytest_cache",
+        ".ruff_cache", "__pycache__"))
     run(sys.executable, "-m", "pip", "wheel", "--no-deps",
-        "--quiet", "--wheel-dir", str(work / "dist"), str(ROOT))
+        "--quiet", "--wheel-dir", str(work / "dist"), str(source))
     wheel = next((work / "dist").glob("eventsearch-*.whl"))
     venv.create(work / "env", with_pip=True)
     bin_dir = work / "env" / "bin"
@@ -59,9 +66,8 @@ def test_the_installed_command_serves_the_bundled_corpus(installed, tmp_path):
     assert version.stdout.strip() == f"eventsearch, version {eventsearch.__version__}"
     env = {**os.environ, "EVENTSEARCH_INDEX": str(tmp_path / "index")}
     env.pop("PYTHONPATH", None)
-    server = subprocess.Popen([bin_dir / "eventsearch", "serve", "--port", "0"], cwd=tmp_path,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
+    server = serving.start([bin_dir / "eventsearch", "serve", "--port", "0"], cwd=tmp_path,
+                           env=env)
     try:
         line = server.stdout.readline()
         assert line.startswith("Serving eventsearch at http://127.0.0.1:"), (
@@ -81,10 +87,8 @@ def test_the_installed_command_serves_the_bundled_corpus(installed, tmp_path):
         with urllib.request.urlopen(f"{base}/api/search?q=RLHF") as reply:
             assert json.load(reply)["expansions"]  # the corpus's synonyms came along
     finally:
-        server.terminate()
-        server.wait(30)
-        server.stdout.close()
-        server.stderr.close()
+        errors, stopped = serving.stop(server)
+    assert stopped, f"Ctrl+C did not stop every server process: {errors}"
     imported = run(bin_dir / "python", "-c",
                    "import eventsearch.search, sys; print(eventsearch.search.__file__)",
                    cwd=tmp_path, env=env)

@@ -58,8 +58,24 @@ def serve(app: Flask, serving: Serving, ready: Callable[[str, int, str], None]) 
 def _serve_gunicorn(app: Flask, serving: Serving,
                     ready: Callable[[str, int, str], None]) -> None:
     from gunicorn.app.base import BaseApplication
+    from gunicorn.workers.base import Worker
+    from gunicorn.workers.gthread import ThreadWorker
 
     host = f"[{serving.host}]" if ":" in serving.host else serving.host
+
+    class QuitSafeThreadWorker(ThreadWorker):
+        """gunicorn's threaded worker, quitting as its plain worker does.
+
+        On SIGQUIT and SIGINT (Ctrl+C, or the master's quick shutdown), gthread shuts its
+        thread pool down from inside the signal handler. When the signal lands while the
+        worker's main thread is handing a connection to the pool (``submit`` holds the
+        pool's lock, which ``shutdown`` takes too), the worker deadlocks and outlives its
+        master, holding the port and the terminal. The plain worker's quit only exits: the
+        pool's threads finish the requests they hold as the process exits.
+        """
+
+        def handle_quit(self, sig, frame) -> None:
+            Worker.handle_quit(self, sig, frame)
 
     class Application(BaseApplication):
         """gunicorn's documented way to run an app object from Python."""
@@ -69,7 +85,7 @@ def _serve_gunicorn(app: Flask, serving: Serving,
                 "bind": f"{host}:{serving.port}",
                 "workers": serving.workers,
                 "threads": serving.threads,
-                "worker_class": "gthread",
+                "worker_class": QuitSafeThreadWorker,
                 # Long queries and page renders are not stuck workers.
                 "timeout": 120,
                 "graceful_timeout": 10,
