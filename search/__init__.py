@@ -19,6 +19,7 @@ from eventsearch.search.index import EventIndex, create_index, open_index
 from eventsearch.search.results import (
     EventRef,
     Expansion,
+    Explanation,
     FacetCount,
     Facets,
     Hit,
@@ -27,6 +28,8 @@ from eventsearch.search.results import (
     SectionHit,
     Snippet,
     Suggestion,
+    TermKind,
+    TermScore,
     UpdateReport,
 )
 from eventsearch.search.storage import default_index_dir
@@ -35,6 +38,7 @@ __all__ = [
     "EventIndex",
     "EventRef",
     "Expansion",
+    "Explanation",
     "FacetCount",
     "Facets",
     "Hit",
@@ -50,6 +54,8 @@ __all__ = [
     "SectionHit",
     "Snippet",
     "Suggestion",
+    "TermKind",
+    "TermScore",
     "SynonymsError",
     "UpdateReport",
     "create_index",

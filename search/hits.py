@@ -3,6 +3,9 @@ matched; and the did-you-mean suggestion."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from eventsearch.search.explain import explanation
 from eventsearch.search.highlight import best_passage, score_sections
 from eventsearch.search.matching import Found
 from eventsearch.search.results import Hit, SectionHit
@@ -10,8 +13,9 @@ from eventsearch.search.view import View
 
 
 def page_of_hits(view: View, found: Found, sort: str, page: int,
-                 per_page: int) -> tuple[Hit, ...]:
-    """The hits of one page of ``found``, in the order ``sort`` asks for."""
+                 per_page: int, explain: bool = False) -> tuple[Hit, ...]:
+    """The hits of one page of ``found``, in the order ``sort`` asks for, each with why
+    it scored what it did if ``explain``."""
     offset = (page - 1) * per_page
     if offset >= found.total:
         return ()
@@ -21,8 +25,12 @@ def page_of_hits(view: View, found: Found, sort: str, page: int,
     else:
         order = found.order()
     weights = found.compiled.weights
-    return tuple(hit(view, int(d), float(found.scores[d]), weights)
-                 for d in order[offset:offset + per_page])
+    hits = (hit(view, int(d), float(found.scores[d]), weights)
+            for d in order[offset:offset + per_page])
+    if not explain:
+        return tuple(hits)
+    return tuple(replace(h, explanation=explanation(found, int(d)))
+                 for h, d in zip(hits, order[offset:offset + per_page], strict=True))
 
 
 def hit(view: View, docnum: int, score: float, weights: dict[str, float]) -> Hit:

@@ -276,6 +276,7 @@ class EventIndex:
         page: int = 1,
         per_page: int = 10,
         synonyms: bool = True,
+        explain: bool = False,
     ) -> SearchResults:
         """Search the index. The query text is never an error; the parameters may be.
 
@@ -283,6 +284,8 @@ class EventIndex:
         :param sort: ``relevance``, ``year`` (oldest first) or ``-year`` (newest first).
         :param synonyms: also search the synonyms of the query's words (the index's
             synonyms file, :meth:`use_synonyms`); ``SearchResults.expansions`` says which.
+        :param explain: give each hit an :class:`Explanation` of its score: each term's
+            BM25F parts by field, the expansions and corrections used, the filters.
         :raises QueryError: a parameter is out of range.
         """
         started = time.perf_counter()
@@ -300,7 +303,7 @@ class EventIndex:
             all_words=found.all_words,
             page=page,
             per_page=per_page,
-            hits=page_of_hits(view, found, sort, page, per_page),
+            hits=page_of_hits(view, found, sort, page, per_page, explain=explain),
             facets=view.table().facets(found.mask),
             suggestion=did_you_mean(text, found.compiled.corrections),
             elapsed_ms=round((time.perf_counter() - started) * 1000, 2),

@@ -28,6 +28,9 @@ class Found:
     mask: np.ndarray
     scores: np.ndarray
     preferred: np.ndarray
+    #: What scored it (to take scores apart: search/explain.py), and the filters applied.
+    scorer: Scorer | None = None
+    filters: tuple = ()
 
     @classmethod
     def nothing(cls, compiled: Compiled, size: int) -> Found:
@@ -75,9 +78,11 @@ def match(view: View, parsed: q.ParsedQuery, filters: list,
         strict = Compiler(view, any_word=False, years_as_words=years_as_words,
                           spelling=spelling, synonyms=synonyms)
         strict_plan = strict.compile(text)
-        allowed = table.allowed([*filters, *parsed.filters, *strict.year_filters])
+        applied = (*filters, *parsed.filters, *strict.year_filters)
+        allowed = table.allowed(list(applied))
         if strict_plan is None:
-            return Found(Compiled(None), allowed, np.zeros(view.size), allowed)
+            return Found(Compiled(None), allowed, np.zeros(view.size), allowed,
+                         filters=applied)
         loose = Compiler(view, any_word=True, years_as_words=years_as_words,
                          spelling=spelling, synonyms=synonyms)
         loose_plan = loose.compile(text)
@@ -93,7 +98,7 @@ def match(view: View, parsed: q.ParsedQuery, filters: list,
             preferred = mask
         else:
             preferred = scorer.evaluate(strict_plan).mask & mask
-        found = Found(compiled, mask, matches.scores, preferred)
+        found = Found(compiled, mask, matches.scores, preferred, scorer, applied)
         if mask.any():
             break
     return found

@@ -10,6 +10,9 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 
 SuggestionKind = Literal["title", "figure", "query"]
 
+#: What a part of a score is (:class:`TermScore`).
+TermKind = Literal["word", "phrase", "blend", "not", "filter"]
+
 
 def _plain(value):
     """What ``dataclasses.asdict`` gives for these results (dataclasses become dicts,
@@ -73,8 +76,65 @@ class SectionHit(_AsDict):
 
 
 @dataclass(frozen=True)
+class Expansion(_AsDict):
+    """Searched besides what was typed: ``also`` (synonyms) for ``typed``."""
+
+    typed: str
+    also: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TermScore(_AsDict):
+    """One part of a hit's score: a term of the query in one field, with BM25F's parts.
+
+    ``score = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * field_length /
+    average_length)) * boost``. ``kind`` says what the term is: a ``word`` typed; one word
+    of a ``phrase`` (a phrase scores the sum of its words, where they stand together:
+    ``phrase``); a ``blend`` of wordings scored as one term (the words as typed, weight 1,
+    with their synonyms or spelling corrections at a lower weight: ``terms`` and
+    ``weights`` list them; ``tf`` is the weighted sum of their counts, ``document_frequency``
+    the largest of theirs). A ``not`` (an excluded word the event lacks) or a ``filter``
+    among the words (``year:2023``) scores ``boost``, that is 1 times the boosts above it.
+    """
+
+    kind: TermKind
+    field: str  # the index field: title, figures_text, summary, body, impact
+    terms: tuple[tuple[str, ...], ...]  # index terms (stemmed), one tuple per wording
+    weights: tuple[float, ...]  # each wording's weight in a blend, else 1.0
+    tf: float  # occurrences in the field (weighted for a blend)
+    field_length: float  # the field's length in this event, in words (as stored)
+    average_length: float  # the field's mean length over the index
+    document_frequency: int  # events that have the term in this field
+    idf: float
+    k1: float
+    b: float
+    boost: float  # the field's weight times any boost of the query around the term
+    score: float
+    phrase: tuple[str, ...] = ()  # for a word of a phrase: the phrase's terms
+
+
+@dataclass(frozen=True)
+class Explanation(_AsDict):
+    """Why a hit scored what it did: ``score`` is the sum of ``parts``' scores.
+
+    ``filters`` narrowed what matched without scoring (the search's year, category and
+    figure, and field filters or a bare year in the query); ``corrections`` are misspelt
+    words searched as their corrections too; the synonyms searched are the results'
+    ``expansions``. ``all_words`` says whether the event has every word of the query:
+    those are ranked first, before any score (``SearchResults.all_words``).
+    """
+
+    score: float
+    all_words: bool
+    parts: tuple[TermScore, ...]
+    filters: tuple[str, ...] = ()
+    corrections: tuple[tuple[str, str], ...] = ()
+    expansions: tuple[Expansion, ...] = ()
+
+
+@dataclass(frozen=True)
 class Hit(_AsDict):
-    """One matching event."""
+    """One matching event. ``explanation`` is given when asked for (``explain=True``)."""
 
     slug: str
     title: str
@@ -84,6 +144,7 @@ class Hit(_AsDict):
     score: float
     snippet: Snippet
     sections: tuple[SectionHit, ...]
+    explanation: Explanation | None = None
 
 
 #: What a facet counts by: a category or figure's name, or a year or decade.
@@ -104,14 +165,6 @@ class Facets(_AsDict):
     decade: tuple[FacetCount[int], ...]
     figure: tuple[FacetCount[str], ...]
     year: tuple[FacetCount[int], ...]
-
-
-@dataclass(frozen=True)
-class Expansion(_AsDict):
-    """Searched besides what was typed: ``also`` (synonyms) for ``typed``."""
-
-    typed: str
-    also: tuple[str, ...]
 
 
 @dataclass(frozen=True)

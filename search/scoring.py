@@ -82,7 +82,7 @@ class Scorer:
         found = self._terms.get(key)
         if found is None:
             docs, tf = self.occurrences(field, (term,))
-            found = self._terms[key] = self._bm25(field, docs, tf, self._live_count(docs))
+            found = self._terms[key] = self._bm25(field, docs, tf, self.live_count(docs))
         return found
 
     def phrase(self, node: plan.Phrase) -> Matches:
@@ -105,7 +105,7 @@ class Scorer:
         for terms, weight in node.forms:
             docs, counts = self.occurrences(node.field, terms)
             tf[docs] += weight * counts
-            df = max(df, self._live_count(docs))
+            df = max(df, self.live_count(docs))
         docs = np.flatnonzero(tf)
         return _boosted(self._bm25(node.field, docs, tf[docs], df), node.boost)
 
@@ -161,18 +161,31 @@ class Scorer:
         scores = np.zeros(self.size, dtype=np.float64)
         if not len(docs) or not df:
             return Matches(mask, scores)
-        b = FIELD_B.get(field, B)
-        lengths = self.view.lengths(field)[docs]
-        norm = K1 * ((1 - b) + b * lengths / self.view.average_length(field))
         mask[docs] = True
-        scores[docs] = idf(self.view.count, df) * (tf * (K1 + 1)) / (tf + norm)
+        scores[docs] = bm25(tf, self.view.lengths(field)[docs],
+                            self.view.average_length(field), self.view.count, df,
+                            FIELD_B.get(field, B))
         return Matches(mask, scores)
 
-    def _live_count(self, docs: np.ndarray) -> int:
+    def live_count(self, docs: np.ndarray) -> int:
+        """How many of ``docs`` (view numbers) are not deleted."""
         return int(np.count_nonzero(self.live[docs]))
+
+    def matches(self, node: plan.Node) -> Matches:
+        """What ``node`` matches, deleted documents included, and their scores: the
+        parts of :meth:`evaluate` (search/explain.py takes scores apart with it)."""
+        return self._evaluate(node)
 
     def _none(self) -> Matches:
         return Matches(np.zeros(self.size, dtype=bool), np.zeros(self.size, dtype=np.float64))
+
+
+def bm25(tf: np.ndarray, lengths: np.ndarray, average_length: float, count: int, df: int,
+         b: float) -> np.ndarray:
+    """BM25 of term frequencies ``tf`` in documents of field lengths ``lengths``, for a term
+    in ``df`` of ``count`` documents."""
+    norm = K1 * ((1 - b) + b * lengths / average_length)
+    return idf(count, df) * (tf * (K1 + 1)) / (tf + norm)
 
 
 def _keys(data: FieldData, number: int, docs: np.ndarray) -> np.ndarray:

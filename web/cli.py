@@ -20,6 +20,7 @@ from eventsearch.ingest import Event
 from eventsearch.ingest.limits import MAX_CRAWL_DELAY
 from eventsearch.search import (
     EventIndex,
+    Explanation,
     IndexNotFound,
     IndexOutdated,
     QueryError,
@@ -272,16 +273,18 @@ def terminal_snippet(snippet: Snippet) -> str:
               help="Results per page.")
 @click.option("--no-synonyms", is_flag=True,
               help="Search only the words as typed, not their synonyms.")
+@click.option("--explain", is_flag=True,
+              help="Show why each hit scored what it did: each term's BM25F parts by field.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def search(query: str, index_dir: Path | None, year, category: str | None,
            figure: str | None, sort: Sort, page: int, limit: int, no_synonyms: bool,
-           as_json: bool) -> None:
+           explain: bool, as_json: bool) -> None:
     """Search the index for QUERY (see docs/query-language.md for the syntax)."""
     index = _open(index_dir)
     try:
         results = index.search(query, year=year, category=category, figure=figure,
                                sort=sort, page=page, per_page=limit,
-                               synonyms=not no_synonyms)
+                               synonyms=not no_synonyms, explain=explain)
     except SearchError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -303,6 +306,34 @@ def search(query: str, index_dir: Path | None, year, category: str | None,
         click.echo(f"   {terminal_snippet(hit.snippet)}")
         for section in hit.sections:
             click.echo(f"   § {section.heading} (#{section.anchor})")
+        if hit.explanation is not None:
+            for line in explanation_lines(hit.explanation):
+                click.echo(f"   {line}")
+
+
+def explanation_lines(explanation: Explanation) -> list[str]:
+    """A hit's explanation as lines of text: the score, then each part, largest first."""
+    lines = [f"score {explanation.score:.4f} = the sum of:"
+             + ("" if explanation.all_words else " (not all the words: ranked after those)")]
+    for part in sorted(explanation.parts, key=lambda p: -p.score):
+        if part.kind in ("not", "filter"):
+            lines.append(f"  {part.score:8.4f}  {part.kind} {part.terms[0][0]}")
+            continue
+        wordings = " | ".join(
+            " ".join(terms) + ("" if weight == 1 else f" x{weight:g}")
+            for terms, weight in zip(part.terms, part.weights, strict=True))
+        within = f' in "{" ".join(part.phrase)}"' if part.phrase else ""
+        lines.append(
+            f"  {part.score:8.4f}  {wordings}{within} in {part.field}: tf {part.tf:g}, "
+            f"length {part.field_length:g} (mean {part.average_length:.1f}), "
+            f"idf {part.idf:.3f} (df {part.document_frequency}), boost {part.boost:g}")
+    for typed, fixed in explanation.corrections:
+        lines.append(f"  spelling: {typed!r} also searched as {fixed!r}")
+    for expansion in explanation.expansions:
+        lines.append(f"  synonyms: {', '.join(expansion.also)} for {expansion.typed!r}")
+    if explanation.filters:
+        lines.append(f"  filtered by (no score): {', '.join(explanation.filters)}")
+    return lines
 
 
 @cli.command()

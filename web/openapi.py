@@ -32,6 +32,11 @@ SEARCH_PARAMETERS = [
            "only the words as typed (0). `=word` in the query does the same for one word.",
            {"type": "string", "enum": ["1", "0", "true", "false", "on", "off", "yes", "no"],
             "default": "1"}),
+    _param("explain", "Give each hit an explanation of its score (1) or not (0, the "
+           "default): each term's BM25F parts by field, the synonyms and corrections "
+           "searched, the filters.",
+           {"type": "string", "enum": ["1", "0", "true", "false", "on", "off", "yes", "no"],
+            "default": "0"}),
     _param("page", "Page number.", {"type": "integer", "minimum": 1, "maximum": 1000,
                                     "default": 1}),
     _param("per_page", "Hits per page.", {"type": "integer", "minimum": 1, "maximum": 100,
@@ -70,6 +75,53 @@ SCHEMAS = {
             "snippet": {"$ref": "#/components/schemas/Snippet"},
             "sections": {"type": "array", "items": {"$ref": "#/components/schemas/SectionHit"},
                          "description": "Best-matching sections, best first."},
+            "explanation": {"oneOf": [{"$ref": "#/components/schemas/Explanation"},
+                                      {"type": "null"}],
+                            "description": "Why the hit scored what it did (explain=1), "
+                                           "else null."},
+        },
+    },
+    "Explanation": {
+        "type": "object",
+        "required": ["score", "all_words", "parts", "filters", "corrections", "expansions"],
+        "description": "The score is the sum of the parts' scores. Events with all the "
+                       "words (all_words) are ranked before the others, whatever the score.",
+        "properties": {
+            "score": {"type": "number", "description": "Unrounded."},
+            "all_words": {"type": "boolean"},
+            "parts": {"type": "array", "items": {"$ref": "#/components/schemas/TermScore"}},
+            "filters": {"type": "array", "items": {"type": "string"},
+                        "description": "Filters that narrowed the matches without scoring."},
+            "corrections": {"type": "array", "description": "Misspelt word and its "
+                            "correction, searched with it.",
+                            "items": {"type": "array", "items": {"type": "string"},
+                                      "minItems": 2, "maxItems": 2}},
+            "expansions": {"type": "array", "items": {"type": "object"},
+                           "description": "Synonyms searched, as in the results."},
+        },
+    },
+    "TermScore": {
+        "type": "object",
+        "required": ["kind", "field", "terms", "weights", "tf", "field_length",
+                     "average_length", "document_frequency", "idf", "k1", "b", "boost",
+                     "score", "phrase"],
+        "description": "One term in one field: score = idf * tf * (k1 + 1) / (tf + k1 * "
+                       "(1 - b + b * field_length / average_length)) * boost. A not (an "
+                       "excluded word the event lacks) or filter part scores boost.",
+        "properties": {
+            "kind": {"type": "string", "enum": ["word", "phrase", "blend", "not", "filter"]},
+            "field": {"type": "string"},
+            "terms": {"type": "array", "description": "Index terms, one list per wording "
+                      "(a blend has the words typed, then synonyms or corrections).",
+                      "items": {"type": "array", "items": {"type": "string"}}},
+            "weights": {"type": "array", "items": {"type": "number"}},
+            "tf": {"type": "number"}, "field_length": {"type": "number"},
+            "average_length": {"type": "number"},
+            "document_frequency": {"type": "integer"}, "idf": {"type": "number"},
+            "k1": {"type": "number"}, "b": {"type": "number"}, "boost": {"type": "number"},
+            "score": {"type": "number"},
+            "phrase": {"type": "array", "items": {"type": "string"},
+                       "description": "For a word of a phrase, the phrase's terms."},
         },
     },
     "SearchResults": {

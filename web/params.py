@@ -34,12 +34,13 @@ class SearchParams:
     page: int = 1
     per_page: int = 10
     synonyms: bool = True
+    explain: bool = False
 
     def kwargs(self) -> dict:
         """Keyword arguments for EventIndex.search."""
         return {"year": self.year, "category": self.category, "figure": self.figure,
                 "sort": self.sort, "page": self.page, "per_page": self.per_page,
-                "synonyms": self.synonyms}
+                "synonyms": self.synonyms, "explain": self.explain}
 
     def year_text(self) -> str | None:
         """The year filter as it is written in a URL: ``2023`` or ``2020..2024``."""
@@ -78,6 +79,7 @@ def search_params(args: MultiDict, *, default_per_page: int = 10) -> SearchParam
         sort = check_sort(args.get("sort") or "relevance")
         year_filter = parse_year_filter(year) if year else None
         synonyms = parse_switch("synonyms", args["synonyms"]) if args.get("synonyms") else True
+        explain = parse_switch("explain", args["explain"]) if args.get("explain") else False
     except QueryError as exc:
         raise BadParameter(str(exc)) from None
     return SearchParams(
@@ -89,4 +91,5 @@ def search_params(args: MultiDict, *, default_per_page: int = 10) -> SearchParam
         page=count(args, "page", 1, 1, MAX_PAGE),
         per_page=count(args, "per_page", default_per_page, 1, MAX_PER_PAGE),
         synonyms=synonyms,
+        explain=explain,
     )

@@ -17,7 +17,7 @@ from markupsafe import Markup
 bp = Blueprint("ui", __name__)
 bp.add_app_template_filter(snippet_html, "marked")
 
-SEARCH_KEYS = ("q", "year", "category", "figure", "sort", "synonyms")
+SEARCH_KEYS = ("q", "year", "category", "figure", "sort", "synonyms", "explain")
 
 
 @bp.app_template_global()
