@@ -208,6 +208,13 @@ class EventIndex:
         return self._identity
 
     @property
+    def identity(self) -> str:
+        """The index's own name, made when it was created: an index made anew in the
+        same folder has another (for ids that must not outlive the index, such as a
+        feed's)."""
+        return self._check_identity()
+
+    @property
     def version(self) -> int:
         """The generation of the last commit: it grows with every commit."""
         with reading(self.path):
