@@ -287,7 +287,8 @@ class EventIndex:
         """Search the index. The query text is never an error; the parameters may be.
 
         :param year: a year, or an inclusive ``(start, end)`` pair (either end may be None).
-        :param sort: ``relevance``, ``year`` (oldest first) or ``-year`` (newest first).
+        :param sort: ``relevance``, ``year`` (oldest first), ``-year`` (newest first) or
+            ``added`` (newest indexed first: ``Hit.added``).
         :param synonyms: also search the synonyms of the query's words (the index's
             synonyms file, :meth:`use_synonyms`); ``SearchResults.expansions`` says which.
         :raises QueryError: a parameter is out of range.
@@ -367,7 +368,9 @@ class EventIndex:
 
         New slugs are added, changed ones replaced, unchanged ones left alone, and (with
         ``delete_missing``) indexed slugs absent from ``events`` deleted. Either the whole
-        update is committed or none of it: readers never see half an update.
+        update is committed or none of it: readers never see half an update. A new event
+        is recorded as added and changed at this update's time; a replaced one keeps the
+        time it was added (``Hit.added``, ``Hit.changed``).
 
         :param skipped: pages the caller could not parse, counted in the report.
         :param keep: slugs never deleted by this update (pages that failed to load this

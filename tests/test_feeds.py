@@ -190,3 +190,15 @@ def test_links_carry_the_mount_prefix(index):
         "alternate": "http://localhost/search/search?q=network"}
     assert client.get(feed.entries[0].link.removeprefix("http://localhost")).status_code \
         == 200
+
+
+def test_the_results_page_sorts_newest_indexed_first(feed_client, index, corpus_events):
+    html = feed_client.get("/search?q=network&sort=added&per_page=100")
+    soup = BeautifulSoup(html.get_data(as_text=True), "html.parser")
+    assert soup.select_one('.sort strong[aria-current="true"]').text == "Newest indexed"
+    shown = [a["href"].split("?")[0].rsplit("/", 1)[1] for a in soup.select(".hit-title a")]
+    expected = [h.slug for h in index.search("network", sort="added", per_page=100).hits]
+    assert shown == expected
+    second = {e.slug for e in corpus_events[40:-10]}
+    assert any(s in second for s in expected) and any(s not in second for s in expected)
+    assert sorted(expected, key=lambda s: s not in second) == expected
