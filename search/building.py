@@ -100,13 +100,23 @@ def analyse(event: Event, numbers: Numbers, source: str | None = None) -> Analys
         sections.append(StoredSection(section.heading, section.anchor, section.text,
                                       *pack_section(heading, text_terms)))
     fields["body"] = body
-    row = json.dumps(StoredEvent.of(event, tuple(sections)), ensure_ascii=False,
+    row = json.dumps(StoredEvent.of(event, tuple(sections)).content(), ensure_ascii=False,
                      separators=(",", ":")).encode("utf-8")
     return Analysed(
         tuple(numbers.ids(f, fields[f]) for f in TEXT_FIELDS),
         numbers.ids("words", sorted(vocabulary_of(written))), row,
         event.slug, event.title, event.content_hash, event.year, event.category,
         tuple(event.figures), source, numbers.news() if source is not None else None)
+
+
+class Stamped(NamedTuple):
+    """A document as the writer gives it to the segment builder: the event (or what a
+    worker process read of it), when it was first indexed and when its current content
+    was (Unix time in seconds; search/writer.py decides them, a merge copies them)."""
+
+    event: Event | Analysed
+    added: float
+    changed: float
 
 
 class SegmentBuilder:
@@ -125,6 +135,8 @@ class SegmentBuilder:
         self._slugs: list[bytes] = []
         self._titles: list[bytes] = []
         self._hashes: list[bytes] = []
+        self._added: list[float] = []
+        self._changed: list[float] = []
         self._years: list[int] = []
         self._categories: defaultdict[str, int] = _numbering()
         self._category_codes: list[int] = []
@@ -132,11 +144,14 @@ class SegmentBuilder:
         self._figure_codes: list[np.ndarray] = []
         self._doc_words: list[np.ndarray] = []
 
-    def add(self, docnum: int, event: Event | Analysed) -> None:
+    def add(self, docnum: int, stamped: Stamped) -> None:
         """Add the next document (``docnum`` must be the number of documents so far): an
-        event, or what :func:`analyse` made of one in a worker process."""
+        event, or what :func:`analyse` made of one in a worker process, with its times."""
         if docnum != self.count:
             raise ValueError(f"document {docnum} added as number {self.count}")
+        if not isinstance(stamped, Stamped):
+            raise TypeError(f"a segment is given Stamped documents, not {type(stamped)}")
+        event = stamped.event
         found = event if isinstance(event, Analysed) else analyse(event, self.numbers)
         self._source_of.append(-1 if found.source is None else self._learn(found))
         for field, terms in zip(TEXT_FIELDS, found.terms, strict=True):
@@ -146,6 +161,8 @@ class SegmentBuilder:
         self._slugs.append(found.slug.encode("utf-8"))
         self._titles.append(found.title.encode("utf-8"))
         self._hashes.append(found.content_hash.encode("ascii"))
+        self._added.append(stamped.added)
+        self._changed.append(stamped.changed)
         self._years.append(NO_YEAR if found.year is None else found.year)
         self._category_codes.append(
             -1 if not found.category else self._categories[found.category])
@@ -191,6 +208,8 @@ class SegmentBuilder:
         arrays["figure_starts"] = _starts(len(codes) for codes in self._figure_codes)
         arrays["figure_codes"] = _joined(self._figure_codes, np.int32)
         arrays["row_offsets"], arrays["rows"] = _blob(self._rows)
+        arrays["added"] = np.array(self._added, dtype=np.float64)
+        arrays["changed"] = np.array(self._changed, dtype=np.float64)
         arrays["slug_offsets"], arrays["slugs"] = _blob(self._slugs)
         arrays["title_offsets"], arrays["titles"] = _blob(self._titles)
         arrays["hash_offsets"], arrays["hashes"] = _blob(self._hashes)

@@ -6,7 +6,7 @@ extension point, with our own segment file beside it and two guarantees added.
   (an inverted index of each text field as arrays, and the stored rows) when Whoosh closes
   the segment. Whoosh's files hold only the ``slug`` key and the bookkeeping. A merge
   (Whoosh's ``add_reader``) reads each event back from the old segment's file, through
-  the ``event`` column, and indexes it again.
+  the ``event`` column, and indexes it again, with the times it was indexed at.
 - **A generation is opened whole when it is taken.** A segment records the files and
   columns it wrote, and its reader opens every one of them when it is made (Whoosh does
   that inside its own retry loop for files deleted under it); EventIndex maps our segment
@@ -23,7 +23,7 @@ import os
 import zlib
 from typing import Any
 
-from eventsearch.search.building import SegmentBuilder
+from eventsearch.search.building import SegmentBuilder, Stamped
 from eventsearch.search.errors import IndexCorrupt
 from eventsearch.search.schema import EVENT_FIELD
 from eventsearch.search.segment import SegmentData
@@ -194,8 +194,8 @@ class _PerDocReader(W3PerDocReader):
 
 
 class _EventColumnReader:
-    """The ``event`` column of a segment: each document's Event, read back from the
-    segment's own file (what a merge indexes again)."""
+    """The ``event`` column of a segment: each document's Event with its times, read back
+    from the segment's own file (what a merge indexes again, times unchanged)."""
 
     def __init__(self, events: SegmentData) -> None:
         self.events = events
@@ -203,8 +203,9 @@ class _EventColumnReader:
     def __len__(self) -> int:
         return self.events.count
 
-    def __getitem__(self, docnum: int):
-        return self.events.row(docnum).event()
+    def __getitem__(self, docnum: int) -> Stamped:
+        row = self.events.row(docnum)
+        return Stamped(row.event(), row.added, row.changed)
 
     def __iter__(self):
         for docnum in range(self.events.count):

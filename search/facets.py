@@ -20,9 +20,13 @@ from eventsearch.search.segment import NO_YEAR
 FIGURE_FACETS = 20
 
 
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts).astype(np.float64) if parts else np.zeros(0, np.float64)
+
+
 class Table:
-    """Years, categories and people of every document of a view, and the slugs, titles
-    and content hashes (read from the segment files when first asked for)."""
+    """Years, categories, people and indexing times of every document of a view, and the
+    slugs, titles and content hashes (read from the segment files when first asked for)."""
 
     def __init__(self, segments, size: int, live: np.ndarray) -> None:
         self.segments = segments
@@ -31,6 +35,9 @@ class Table:
         self.years = np.concatenate([s.data.years for s in segments]).astype(np.int64) \
             if segments else np.zeros(0, dtype=np.int64)
         self.has_year = self.years != NO_YEAR
+        #: When each document's event was first indexed, and its content last changed.
+        self.added = _joined([s.data.added for s in segments])
+        self.changed = _joined([s.data.changed for s in segments])
         self.category_list: list[str] = []
         self.figure_list: list[str] = []
         category_codes: dict[str, int] = {}

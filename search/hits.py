@@ -19,7 +19,9 @@ def page_of_hits(view: View, found: Found, sort: str, page: int,
     offset = (page - 1) * per_page
     if offset >= found.total:
         return ()
-    if found.compiled.plan is None or sort != "relevance":
+    if sort == "added":
+        order = found.by_added(view.table().added)
+    elif found.compiled.plan is None or sort != "relevance":
         # Newest first unless asked otherwise; an empty query browses newest first.
         order = found.by_year(view.table().years, newest_first=sort != "year")
     else:
@@ -49,6 +51,8 @@ def hit(view: View, docnum: int, score: float, weights: dict[str, float]) -> Hit
         year=row.year,
         category=row.category,
         figures=row.figures,
+        added=row.added,
+        changed=row.changed,
         score=round(score, 4),
         snippet=snippet,
         sections=tuple(SectionHit(s.heading, s.anchor, snip) for _, s, snip in sections[:3]),

@@ -208,6 +208,13 @@ class EventIndex:
         return self._identity
 
     @property
+    def identity(self) -> str:
+        """The index's own name, made when it was created: an index made anew in the
+        same folder has another (for ids that must not outlive the index, such as a
+        feed's)."""
+        return self._check_identity()
+
+    @property
     def version(self) -> int:
         """The generation of the last commit: it grows with every commit."""
         with reading(self.path):
@@ -281,7 +288,8 @@ class EventIndex:
         """Search the index. The query text is never an error; the parameters may be.
 
         :param year: a year, or an inclusive ``(start, end)`` pair (either end may be None).
-        :param sort: ``relevance``, ``year`` (oldest first) or ``-year`` (newest first).
+        :param sort: ``relevance``, ``year`` (oldest first), ``-year`` (newest first) or
+            ``added`` (newest indexed first: ``Hit.added``).
         :param synonyms: also search the synonyms of the query's words (the index's
             synonyms file, :meth:`use_synonyms`); ``SearchResults.expansions`` says which.
         :param explain: give each hit an :class:`Explanation` of its score: each term's
@@ -363,7 +371,9 @@ class EventIndex:
 
         New slugs are added, changed ones replaced, unchanged ones left alone, and (with
         ``delete_missing``) indexed slugs absent from ``events`` deleted. Either the whole
-        update is committed or none of it: readers never see half an update.
+        update is committed or none of it: readers never see half an update. A new event
+        is recorded as added and changed at this update's time; a replaced one keeps the
+        time it was added (``Hit.added``, ``Hit.changed``).
 
         :param skipped: pages the caller could not parse, counted in the report.
         :param keep: slugs never deleted by this update (pages that failed to load this

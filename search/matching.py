@@ -60,6 +60,12 @@ class Found:
         ordered = docs[np.lexsort((docs, years[docs]))]
         return ordered[::-1] if newest_first else ordered
 
+    def by_added(self, added: np.ndarray) -> np.ndarray:
+        """Matches newest indexed first (``added``: when each document's event was first
+        indexed); those of one update in reverse index order."""
+        docs = self.docs
+        return docs[np.lexsort((docs, added[docs]))][::-1]
+
 
 def match(view: View, parsed: q.ParsedQuery, filters: list,
           synonyms: Synonyms = NO_SYNONYMS) -> Found:

@@ -12,7 +12,8 @@ from typing import Literal, get_args, overload
 
 from eventsearch.search.errors import QueryError
 
-Sort = Literal["relevance", "year", "-year"]
+#: ``year`` oldest first, ``-year`` newest first, ``added`` newest indexed first.
+Sort = Literal["relevance", "year", "-year", "added"]
 SORTS: tuple[str, ...] = get_args(Sort)
 
 #: Longer queries are cut here: nobody types more, and it bounds the work per query.

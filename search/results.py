@@ -141,6 +141,10 @@ class Hit(_AsDict):
     year: int | None
     category: str | None
     figures: tuple[str, ...]
+    #: When the event was first indexed, and when its current content was (Unix time in
+    #: seconds, UTC): ``sort="added"`` puts the newest first.
+    added: float
+    changed: float
     score: float
     snippet: Snippet
     sections: tuple[SectionHit, ...]

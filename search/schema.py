@@ -14,7 +14,7 @@ from whoosh.fields import COLUMN, ID, Schema
 #: Bumped whenever the schema, the segment file or the analysis changes; an index of
 #: another version is rebuilt (``eventsearch index``) or refused (``open_index``), never
 #: read wrongly.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 #: The searched text fields and their weights, chosen on tests/relevance (docs/relevance.md).
 FIELD_BOOSTS = {

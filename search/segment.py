@@ -72,6 +72,11 @@ class StoredEvent(NamedTuple):
     related: tuple[StoredLink, ...]
     content_hash: str
     lang: str | None
+    #: When the event was first indexed, and when its current content was (Unix time in
+    #: seconds), set by the writer (search/writer.py). They live in the segment's arrays
+    #: ``added`` and ``changed``, not in the JSON row (:meth:`content`).
+    added: float = 0.0
+    changed: float = 0.0
 
     @classmethod
     def of(cls, event: Event, sections: tuple[StoredSection, ...] | None = None
@@ -89,13 +94,19 @@ class StoredEvent(NamedTuple):
             content_hash=event.content_hash, lang=event.lang,
         )
 
+    def content(self) -> tuple:
+        """The fields the JSON row holds: all but the times (the last two)."""
+        return self[:-2]
+
     @classmethod
-    def from_json(cls, data: list) -> StoredEvent:
+    def from_json(cls, data: list, added: float = 0.0, changed: float = 0.0) -> StoredEvent:
+        """The row stored as ``data`` (:meth:`content`), indexed at these times."""
         (slug, url, title, year, category, summary, sections, figures, impact, related,
          content_hash, lang) = data
         return cls(slug, url, title, year, category, summary,
                    tuple(StoredSection(*s) for s in sections), tuple(figures), impact,
-                   tuple(StoredLink(*r) for r in related), content_hash, lang)
+                   tuple(StoredLink(*r) for r in related), content_hash, lang, added,
+                   changed)
 
     def event(self) -> Event:
         """The Event this row was made from."""
@@ -247,6 +258,9 @@ class SegmentData:
         self.figure_starts = self.array("figure_starts")
         self.figure_codes = self.array("figure_codes")
         self._row_offsets = self.array("row_offsets")
+        #: When each document's event was first indexed, and its content last changed.
+        self.added = self.array("added")
+        self.changed = self.array("changed")
         self._strings: dict[str, list[str]] = {}
 
     def _read_header(self) -> dict:
@@ -292,7 +306,8 @@ class SegmentData:
 
     def row(self, docnum: int) -> StoredEvent:
         start, end = int(self._row_offsets[docnum]), int(self._row_offsets[docnum + 1])
-        return StoredEvent.from_json(json.loads(self.read("rows", start, end).tobytes()))
+        return StoredEvent.from_json(json.loads(self.read("rows", start, end).tobytes()),
+                                     float(self.added[docnum]), float(self.changed[docnum]))
 
     def rows(self) -> Iterator[StoredEvent]:
         for docnum in range(self.count):

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from eventsearch.ingest.model import Event
-from eventsearch.search.building import Analysed, Numbers, analyse
+from eventsearch.search.building import Analysed, Numbers, Stamped, analyse
 from eventsearch.search.codec import EventCodec
 from eventsearch.search.errors import IndexLocked, IndexWriteError
 from eventsearch.search.merging import segments_to_merge
@@ -130,9 +130,18 @@ def open_writer(index: EventIndex, lock_timeout: float):
                               f"{exc.strerror or exc}") from None
 
 
-def apply(writer, found: Plan, progress: Callable[[Event], None] | None) -> None:
+#: When an indexed event was added and changed (Unix time), and its content hash.
+Indexed = tuple[float, float, str]
+
+
+def apply(writer, found: Plan, progress: Callable[[Event], None] | None,
+          indexed: Callable[[str], Indexed | None], now: float) -> None:
     """Give the writer a plan's actions (the events' text read in several processes when
-    there are many)."""
+    there are many).
+
+    :param indexed: what the index holds of a slug: its times and content hash.
+    :param now: the time of this update, for events new or changed.
+    """
     written = [action[1] for action in found.actions if action[0] != "delete"]
     with _analysing(written) as analysed:
         for action in found.actions:
@@ -140,13 +149,25 @@ def apply(writer, found: Plan, progress: Callable[[Event], None] | None) -> None
                 writer.delete_by_term("slug", action[1])
                 continue
             event = action[1]
-            document = {**to_document(event), EVENT_FIELD: next(analysed)}
+            added, changed = stamp(indexed(event.slug), event.content_hash, now)
+            document = {**to_document(event),
+                        EVENT_FIELD: Stamped(next(analysed), added, changed)}
             if action[0] == "add":
                 writer.add_document(**document)
             else:
                 writer.update_document(**document)
             if progress is not None:
                 progress(event)
+
+
+def stamp(indexed: Indexed | None, content_hash: str, now: float) -> tuple[float, float]:
+    """When an event being written was first indexed and when its content was: a new
+    event now and now; one indexed before keeps when it was added, and when it changed
+    unless its content did (a rebuild rewrites unchanged events too)."""
+    if indexed is None:
+        return now, now
+    added, changed, old_hash = indexed
+    return added, changed if old_hash == content_hash else now
 
 
 @contextmanager
@@ -271,7 +292,7 @@ def update(index: EventIndex, events: list[Event], *, skipped: int, keep: set[st
         # Planned again under the lock if another writer committed meanwhile.
         if planned_on is None or index.view().key != planned_on:
             planned = plan()
-        apply(writer, planned, progress)
+        apply(writer, planned, progress, indexed_times(index), time.time())
         writer.commit(mergetype=CLEAR if rebuild else index.commit_policy)
     found = report(planned, skipped, started)
     if merge:
@@ -280,6 +301,20 @@ def update(index: EventIndex, events: list[Event], *, skipped: int, keep: set[st
         found = dataclasses.replace(found, merged=merged,
                                     merge_s=round(time.perf_counter() - began, 3))
     return found
+
+
+def indexed_times(index: EventIndex) -> Callable[[str], Indexed | None]:
+    """What the index's current view holds of a slug: when its event was added and
+    changed, and its content hash (None if it holds no such event)."""
+    table = index.view().table()
+
+    def indexed(slug: str) -> Indexed | None:
+        docnum = table.slug_index.get(slug)
+        if docnum is None:
+            return None
+        return float(table.added[docnum]), float(table.changed[docnum]), table.hashes[docnum]
+
+    return indexed
 
 
 def merge_segments(index: EventIndex, *, lock_timeout: float) -> int:

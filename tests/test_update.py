@@ -182,3 +182,65 @@ def test_repeated_updates_keep_few_segments_and_reclaim_replaced_events(index_di
     assert max(seen_segments) <= 6 and min(seen_segments) <= 3
     for round_number in (1, 9, 18):
         assert index.search(f"churnmark{round_number}").total == 20
+
+
+def _times(index) -> dict[str, tuple[float, float]]:
+    """(added, changed) of every indexed event, by slug."""
+    return {h.slug: (h.added, h.changed) for h in index.search("", per_page=100).hits}
+
+
+def test_times_indexed_are_kept_by_unchanged_updates_merges_and_rebuilds(index_dir,
+                                                                       corpus_events):
+    index = create_index(index_dir)
+    index.update(corpus_events[:40])
+    first = _times(index)
+    assert len(set(first.values())) == 1  # one update, one time
+    ((added, changed),) = set(first.values())
+    assert added == changed > 0
+
+    index.update(corpus_events[:40])  # nothing changed: nothing written
+    assert _times(index) == first
+
+    target = corpus_events[3]
+    events = [edited(target, impact="Rewritten.") if e is target else e
+              for e in corpus_events[:60]]
+    index.update(events, merge=False)
+    second = _times(index)
+    assert second[target.slug][0] == added and second[target.slug][1] > changed
+    new = {slug for slug in second if slug not in first}
+    assert len(new) == 20 and all(second[s][0] == second[s][1] > changed for s in new)
+    assert {s: t for s, t in second.items() if s != target.slug and s in first} == {
+        s: t for s, t in first.items() if s != target.slug}
+
+    # A merge copies the rows as they are (those of a tiny segment folded into a commit,
+    # and the tiers that EventIndex.merge merges); so does a rebuild of unchanged events.
+    for group in range(3):
+        changed_now = {e.slug for e in events[10 + 12 * group:22 + 12 * group]}
+        events = [edited(e, impact=f"Edit {group}.") if e.slug in changed_now else e
+                  for e in events]
+        index.update(events, merge=False)
+        index.update([*events, edited(corpus_events[70], slug=f"extra-{group}")],
+                     merge=False)
+    before = _times(index)
+    assert "extra-2" in before and len(set(before.values())) > 4
+    segments = len(index.view().segments)
+    assert index.merge() > 0 and len(index.view().segments) < segments
+    assert _times(index) == before
+    index.update(events, rebuild=True)
+    assert _times(index) == {s: t for s, t in before.items() if s != "extra-2"}
+
+
+def test_sort_added_lists_the_newest_indexed_first(index_dir, corpus_events):
+    index = create_index(index_dir)
+    index.update(corpus_events[:50])
+    index.update(corpus_events[:60])
+    hits = index.search("", sort="added", per_page=100).hits
+    assert [h.added for h in hits] == sorted((h.added for h in hits), reverse=True)
+    assert {h.slug for h in hits[:10]} == {e.slug for e in corpus_events[50:60]}
+    # Filters and words apply as to any sort.
+    found = index.search("network", year=(1980, 2030), sort="added", per_page=100)
+    plain = index.search("network", year=(1980, 2030), per_page=100)
+    assert found.total == plain.total > 0
+    assert {h.slug for h in found.hits} == {h.slug for h in plain.hits}
+    assert [h.added for h in found.hits] == sorted((h.added for h in found.hits),
+                                                   reverse=True)

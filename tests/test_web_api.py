@@ -149,7 +149,7 @@ HOSTILE_VALUES = [
 
 
 @pytest.mark.parametrize(("path", "name"), list(itertools.product(
-    ["/api/search", "/search", "/api/suggest", "/"],
+    ["/api/search", "/search", "/api/suggest", "/", "/search.atom"],
     ["q", "year", "category", "figure", "sort", "page", "per_page", "limit"])))
 def test_nothing_a_client_sends_causes_a_500(client, path, name):
     for value in HOSTILE_VALUES:

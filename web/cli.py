@@ -267,7 +267,8 @@ def terminal_snippet(snippet: Snippet) -> str:
 @click.option("--category", help="Only events of this category (Model, Research, ...).")
 @click.option("--figure", help="Only events with this person among the key figures.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance",
-              show_default=True, help="Order of the results.")
+              show_default=True, help="Order of the results: year (oldest first), -year "
+              "(newest first), added (newest indexed first).")
 @click.option("--page", type=click.IntRange(1, MAX_PAGE), default=1, show_default=True)
 @click.option("--limit", type=click.IntRange(1, MAX_PER_PAGE), default=10, show_default=True,
               help="Results per page.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from eventsearch.search.params import SORTS
+
 from eventsearch import __version__
 
 
@@ -26,8 +28,9 @@ SEARCH_PARAMETERS = [
            {"type": "string", "maxLength": 200}),
     _param("figure", "Only events with this person among the key figures.",
            {"type": "string", "maxLength": 200}),
-    _param("sort", "Order of the hits.",
-           {"type": "string", "enum": ["relevance", "year", "-year"], "default": "relevance"}),
+    _param("sort", "Order of the hits: relevance, year (oldest first), -year (newest "
+           "first) or added (newest indexed first).",
+           {"type": "string", "enum": list(SORTS), "default": "relevance"}),
     _param("synonyms", "Also search the synonyms of the query's words (1, the default) or "
            "only the words as typed (0). `=word` in the query does the same for one word.",
            {"type": "string", "enum": ["1", "0", "true", "false", "on", "off", "yes", "no"],
@@ -65,12 +68,16 @@ SCHEMAS = {
     },
     "Hit": {
         "type": "object",
-        "required": ["slug", "title", "year", "category", "figures", "score", "snippet",
-                     "sections"],
+        "required": ["slug", "title", "year", "category", "figures", "added", "changed",
+                     "score", "snippet", "sections"],
         "properties": {
             "slug": {"type": "string"}, "title": {"type": "string"},
             "year": {"type": ["integer", "null"]}, "category": {"type": ["string", "null"]},
             "figures": {"type": "array", "items": {"type": "string"}},
+            "added": {"type": "number", "description": "When the event was first indexed "
+                      "(Unix time in seconds, UTC)."},
+            "changed": {"type": "number", "description": "When its current content was "
+                        "indexed (Unix time in seconds, UTC)."},
             "score": {"type": "number"},
             "snippet": {"$ref": "#/components/schemas/Snippet"},
             "sections": {"type": "array", "items": {"$ref": "#/components/schemas/SectionHit"},
@@ -221,7 +228,10 @@ def openapi_document(base: str = "/api") -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "eventsearch API", "version": __version__,
-                 "description": "Search event narratives. Every error has the Error shape."},
+                 "description": "Search event narratives. Every error has the Error shape. "
+                 "Outside this API, /search.atom?q=... (the parameters of /search "
+                 "but sort and page; per_page 50 by default) is an Atom feed of a "
+                 "search, newest indexed first."},
         "servers": [{"url": base}],
         "paths": {
             "/search": {"get": {

@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlencode
 
 from eventsearch.search import Hit
 from eventsearch.search.params import format_year
 from eventsearch.web.app import current_index
 from eventsearch.web.chart import year_chart
+from eventsearch.web.feed import (
+    CONTENT_TYPE,
+    FEED_ENTRIES,
+    Entry,
+    atom_feed,
+    entry_id,
+    feed_id,
+)
 from eventsearch.web.params import BadParameter, SearchParams, search_params
 from eventsearch.web.render import snippet_html
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup
 
 bp = Blueprint("ui", __name__)
@@ -72,7 +89,65 @@ def search():
         chart=chart,
         active=_active_filters(params),
         stats=index.stats() if results is None else None,
+        feed=_with_query("ui.search_feed", _feed_search(params)),
     )
+
+
+@bp.get("/search.atom")
+def search_feed():
+    """An Atom feed of a search (the filters of /search): its matches, newest indexed
+    first, ``per_page`` of them (default FEED_ENTRIES)."""
+    try:
+        params = search_params(request.args, default_per_page=FEED_ENTRIES)
+    except BadParameter as exc:
+        return error_page(400, str(exc))
+    index = current_index()
+    results = index.search(params.q, **{**params.kwargs(), "sort": "added", "page": 1})
+    entries = []
+    for hit in results.hits:
+        event = index.get(hit.slug)  # None if a commit took it out since the search
+        entries.append(Entry(hit, event.summary if event else hit.snippet.text,
+                             url_for("ui.event", slug=hit.slug, _external=True)))
+    search = _feed_search(params)
+    length = [("per_page", str(params.per_page))] if request.args.get("per_page") else []
+    identity = index.identity
+    body = atom_feed(
+        uri=feed_id(identity, search),
+        title=_feed_title(params),
+        self_url=_with_query("ui.search_feed", search + length, external=True),
+        page_url=_with_query("ui.search", search, external=True),
+        entries=entries,
+        entry_uri=lambda slug: entry_id(identity, slug),
+    )
+    return Response(body, content_type=CONTENT_TYPE)
+
+
+def _feed_search(params: SearchParams) -> list[tuple[str, str]]:
+    """What a feed is of: the query and the filters, as URL parameters (not the sort, the
+    page or its length, which do not make it another search)."""
+    found = [("q", " ".join(params.q.split())), ("year", params.year_text() or ""),
+             ("category", params.category or ""), ("figure", params.figure or ""),
+             ("synonyms", "" if params.synonyms else "0")]
+    return [(name, value) for name, value in found if value]
+
+
+def _with_query(endpoint: str, pairs: list[tuple[str, str]], *,
+                external: bool = False) -> str:
+    """The URL of ``endpoint`` with these parameters, in this order."""
+    base = url_for(endpoint, _external=external)
+    return f"{base}?{urlencode(pairs)}" if pairs else base
+
+
+def _feed_title(params: SearchParams) -> str:
+    parts = [f"“{' '.join(params.q.split())}”"] if params.q.strip() else []
+    if params.year is not None:
+        parts.append(f"year {params.year_text()}")
+    if params.category:
+        parts.append(f"category {params.category}")
+    if params.figure:
+        parts.append(f"person {params.figure}")
+    return "eventsearch: " + (", ".join(parts) if parts else "all events") + \
+        ", newest first"
 
 
 def _year_links() -> Callable[[int], str]:
