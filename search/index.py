@@ -284,6 +284,7 @@ class EventIndex:
         per_page: int = 10,
         synonyms: bool = True,
         explain: bool = False,
+        all_words: bool = False,
     ) -> SearchResults:
         """Search the index. The query text is never an error; the parameters may be.
 
@@ -292,6 +293,8 @@ class EventIndex:
             ``added`` (newest indexed first: ``Hit.added``).
         :param synonyms: also search the synonyms of the query's words (the index's
             synonyms file, :meth:`use_synonyms`); ``SearchResults.expansions`` says which.
+        :param all_words: only the events with all the words (those the relevance order
+            puts first), whatever the sort; a feed of a search uses it.
         :param explain: give each hit an :class:`Explanation` of its score: each term's
             BM25F parts by field, the expansions and corrections used, the filters.
         :raises QueryError: a parameter is out of range.
@@ -305,6 +308,8 @@ class EventIndex:
         parsed = q.parse_query(text)
         view = self.view()
         found = match(view, parsed, filters, self.synonyms() if synonyms else NO_SYNONYMS)
+        if all_words:
+            found = found.with_all_words()
         return SearchResults(
             query=text,
             total=found.total,

@@ -8,7 +8,7 @@ the words filters first, and counts as a word if the filter leaves nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from eventsearch.search import query as q
@@ -48,6 +48,10 @@ class Found:
     @property
     def all_words(self) -> int:
         return int(np.count_nonzero(self.preferred & self.mask))
+
+    def with_all_words(self) -> Found:
+        """Only the matches that have all the words."""
+        return replace(self, mask=self.mask & self.preferred)
 
     def order(self) -> np.ndarray:
         """Matches by relevance: all the words first, then by score, then index order."""

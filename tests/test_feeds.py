@@ -80,10 +80,17 @@ def test_filters_and_words_apply_as_on_the_page(feed_client, index):
                              synonyms=args.pop("synonyms", "1") == "1",
                              year=(2020, 2024) if args.get("year") == "2020..2024" else
                              (2010, 2019) if args.get("year") == "2010s" else None,
-                             category=args.get("category"), figure=args.get("figure"))
+                             category=args.get("category"), figure=args.get("figure"),
+                             all_words=True)
         assert found.total > 0, query
         assert [e.link.rsplit("/", 1)[1] for e in feed.entries] == [
             h.slug for h in found.hits], query
+    # A feed of several words follows the events with all of them, not any of them.
+    both = read(feed_client, "/search.atom?q=open+models")[0]
+    some = index.search("open models", per_page=100)
+    assert some.all_words < some.total
+    assert {e.link.rsplit("/", 1)[1] for e in both.entries} == {
+        h.slug for h in some.hits[:some.all_words]}
     every = read(feed_client, "/search.atom")[0]
     models = read(feed_client, "/search.atom?category=Model")[0]
     assert len(models.entries) < len(every.entries)

@@ -102,7 +102,9 @@ def search_feed():
     except BadParameter as exc:
         return error_page(400, str(exc))
     index = current_index()
-    results = index.search(params.q, **{**params.kwargs(), "sort": "added", "page": 1})
+    # A feed is of the events about the query: those with all its words.
+    results = index.search(params.q, **{**params.kwargs(), "sort": "added", "page": 1},
+                           all_words=True)
     entries = []
     for hit in results.hits:
         event = index.get(hit.slug)  # None if a commit took it out since the search
