@@ -204,7 +204,9 @@ class People:
                 seen.append(Counter())
             seen[at][written] += int(uses[code])
             person_of[code] = at
-        shown = [name or min(spelt, key=lambda s: (-spelt[s], s))
+        # Unlisted: the spelling most used; on a tie, one with accents (more often right
+        # than the same name without them), then the first in code point order.
+        shown = [name or min(spelt, key=lambda s: (-spelt[s], s.isascii(), s))
                  for name, spelt in zip(names, seen, strict=True)]
 
         docs: list[set[int]] = [set() for _ in shown]
@@ -274,10 +276,10 @@ class People:
         return tuple(ref for ref in everyone if ref.slug in wanted)
 
     def person(self, slug: str) -> Person | None:
-        """The person with this slug, or the one another spelling's slug names."""
+        """The person with this slug, or the one another spelling's slug (or name) names."""
         found = self._people.get(slug)
         if found is None:
-            at = self._keys.get(slug.replace("-", " "))
+            at = self._keys.get(name_key(slug))
             found = self._people[self._slugs[at]] if at is not None else None
         return found
 
