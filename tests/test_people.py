@@ -4,9 +4,14 @@ the pages and the JSON API, over real indexes on disk and the real Flask app."""
 from __future__ import annotations
 
 import re
+import shutil
 
 import jsonschema
 import pytest
+from click.testing import CliRunner
+from eventsearch.web import create_app
+from eventsearch.web.cli import cli
+
 from eventsearch import (
     Aliases,
     AliasesError,
@@ -19,7 +24,7 @@ from eventsearch import (
     create_index,
     open_index,
 )
-from eventsearch.web import create_app
+from tests.conftest import CORPUS
 
 HOSTILE = "<script>alert('x')</script> & \"Mallory\""
 
@@ -348,3 +353,29 @@ def test_no_index_is_a_503(tmp_path):
     client = create_app({"INDEX": str(tmp_path / "none"), "TESTING": True}).test_client()
     assert client.get("/api/people").status_code == 503
     assert client.get("/people/x").status_code == 503
+
+
+def test_the_cli_indexes_the_alias_file_and_a_running_site_sees_its_changes(tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name in ("gpt-3.html", "anthropic-founded.html", "people.txt"):
+        shutil.copy(CORPUS / name, pages)
+    target = tmp_path / "index"
+    runner = CliRunner()
+    done = runner.invoke(cli, ["index", str(pages), "--index", str(target)])
+    assert done.exit_code == 0, done.output
+    assert f"names with aliases from {pages / 'people.txt'}" in done.output
+    site = create_app({"INDEX": str(target), "TESTING": True}).test_client()
+    assert site.get("/api/people/tom-brown").get_json()["count"] == 2
+
+    (pages / "people.txt").write_text("# nobody\n", encoding="utf-8")
+    assert runner.invoke(cli, ["index", str(pages), "--index", str(target)]).exit_code == 0
+    assert site.get("/api/people/tom-brown").get_json()["count"] == 1  # no restart
+    assert site.get("/api/people/tom-b-brown").get_json()["count"] == 1
+    assert open_index(target).aliases().source == str(pages / "people.txt")
+
+    (pages / "people.txt").write_text("Tom Brown | Tom B. Brown\nTom B. Brown\n")
+    broken = runner.invoke(cli, ["index", str(pages), "--index", str(target)])
+    assert broken.exit_code == 1
+    assert "line 2: 'Tom B. Brown' is already a name of 'Tom Brown'" in broken.output
+    assert site.get("/api/people/tom-brown").get_json()["count"] == 1  # the copy stands
