@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from eventsearch.ingest.parse import parse_event
     from eventsearch.search.check import IndexCheck, check_index
     from eventsearch.search.errors import (
+        AliasesError,
         IndexCorrupt,
         IndexLocked,
         IndexNotFound,
@@ -48,7 +49,8 @@ if TYPE_CHECKING:
         SynonymsError,
     )
     from eventsearch.search.index import EventIndex, create_index, open_index
-    from eventsearch.search.params import Sort
+    from eventsearch.search.params import PeopleSort, Sort
+    from eventsearch.search.people import Aliases
     from eventsearch.search.results import (
         EventRef,
         Expansion,
@@ -57,6 +59,8 @@ if TYPE_CHECKING:
         Facets,
         Hit,
         IndexStats,
+        Person,
+        PersonRef,
         SearchResults,
         SectionHit,
         Snippet,
@@ -75,14 +79,15 @@ _NAMES = {
     "eventsearch.search.index": ("EventIndex", "create_index", "open_index"),
     "eventsearch.search.storage": ("default_index_dir",),
     "eventsearch.search.results": ("EventRef", "Expansion", "Explanation", "FacetCount",
-                                   "Facets", "Hit", "IndexStats", "SearchResults",
-                                   "SectionHit", "Snippet", "Suggestion", "TermKind",
-                                   "TermScore", "UpdateReport"),
-    "eventsearch.search.params": ("Sort",),
+                                   "Facets", "Hit", "IndexStats", "Person", "PersonRef",
+                                   "SearchResults", "SectionHit", "Snippet", "Suggestion",
+                                   "TermKind", "TermScore", "UpdateReport"),
+    "eventsearch.search.params": ("PeopleSort", "Sort"),
+    "eventsearch.search.people": ("Aliases",),
     "eventsearch.search.synonyms": ("Synonyms",),
     "eventsearch.search.check": ("IndexCheck", "check_index"),
-    "eventsearch.search.errors": ("IndexCorrupt", "IndexLocked", "IndexNotFound",
-                                  "IndexOutdated", "IndexWriteError", "QueryError",
+    "eventsearch.search.errors": ("AliasesError", "IndexCorrupt", "IndexLocked",
+                                  "IndexNotFound", "IndexOutdated", "IndexWriteError", "QueryError",
                                   "SearchError", "SynonymsError"),
     "eventsearch.ingest.model": ("Event", "Listing", "NotAnEvent", "ParseError",
                                  "RelatedLink", "Section", "Skipped"),
@@ -96,6 +101,8 @@ _WHERE = {name: module for module, names in _NAMES.items() for name in names}
 __all__ = [
     "BUNDLED_CORPUS",
     "__version__",
+    "Aliases",
+    "AliasesError",
     "CrawlError",
     "Event",
     "EventIndex",
@@ -116,6 +123,9 @@ __all__ = [
     "LoadResult",
     "NotAnEvent",
     "ParseError",
+    "PeopleSort",
+    "Person",
+    "PersonRef",
     "QueryError",
     "RelatedLink",
     "SearchError",

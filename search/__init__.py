@@ -6,6 +6,7 @@
 """
 
 from eventsearch.search.errors import (
+    AliasesError,
     IndexCorrupt,
     IndexLocked,
     IndexNotFound,
@@ -16,6 +17,8 @@ from eventsearch.search.errors import (
     SynonymsError,
 )
 from eventsearch.search.index import EventIndex, create_index, open_index
+from eventsearch.search.params import PeopleSort
+from eventsearch.search.people import Aliases
 from eventsearch.search.results import (
     EventRef,
     Expansion,
@@ -24,6 +27,8 @@ from eventsearch.search.results import (
     Facets,
     Hit,
     IndexStats,
+    Person,
+    PersonRef,
     SearchResults,
     SectionHit,
     Snippet,
@@ -35,6 +40,8 @@ from eventsearch.search.results import (
 from eventsearch.search.storage import default_index_dir
 
 __all__ = [
+    "Aliases",
+    "AliasesError",
     "EventIndex",
     "EventRef",
     "Expansion",
@@ -48,6 +55,9 @@ __all__ = [
     "IndexOutdated",
     "IndexStats",
     "IndexWriteError",
+    "PeopleSort",
+    "Person",
+    "PersonRef",
     "QueryError",
     "SearchError",
     "SearchResults",

@@ -53,3 +53,7 @@ class IndexWriteError(SearchError):
 
 class SynonymsError(SearchError, ValueError):
     """A synonyms file cannot be read; the message names every bad line."""
+
+
+class AliasesError(SearchError, ValueError):
+    """A people's alias file cannot be read; the message names every bad line."""

@@ -137,6 +137,8 @@ class Table:
             return self.years_between(node.start, node.end)
         if isinstance(node, q.Category):
             return self.with_category(node.name)
+        if isinstance(node, q.Figures):
+            return self.with_figures(list(node.names))
         return self.with_figures(self.figures_matching(node.name))
 
     def allowed(self, filters: list) -> np.ndarray:

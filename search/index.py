@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from eventsearch.ingest.model import Event
@@ -33,15 +33,20 @@ from eventsearch.search.merging import fold_tiny, merge_policy
 from eventsearch.search.params import (
     MAX_PAGE,
     MAX_PER_PAGE,
+    PeopleSort,
     Sort,
     YearSpec,
     check_count,
+    check_people_sort,
     check_sort,
     year_range,
 )
+from eventsearch.search.people import Aliases, AliasesFile, People
 from eventsearch.search.results import (
     EventRef,
     IndexStats,
+    Person,
+    PersonRef,
     SearchResults,
     Snippet,
     Suggestion,
@@ -132,6 +137,7 @@ class EventIndex:
         self._view: View | None = None
         self._opened: dict[str, SegmentData] = {}
         self._synonyms = SynonymsFile(path)
+        self._aliases = AliasesFile(path)
 
     def __repr__(self) -> str:
         return f"<EventIndex {self.path}>"
@@ -270,6 +276,54 @@ class EventIndex:
         """
         return self._synonyms.use(path)
 
+    # -- people ----------------------------------------------------------------------
+
+    def aliases(self) -> Aliases:
+        """The alias file people are merged by: the index's copy of it (none if it has
+        none), read again whenever it changes.
+
+        :raises IndexCorrupt: the copy cannot be read.
+        """
+        return self._aliases.current()
+
+    def use_aliases(self, path: str | os.PathLike[str] | None) -> Aliases:
+        """Merge people by the alias file at ``path`` from now on (None: by none).
+
+        Like :meth:`use_synonyms`: the file is checked and copied into the index folder,
+        and running searchers see it on their next request.
+
+        :raises AliasesError: the file cannot be read, or a line of it is wrong.
+        """
+        return self._aliases.use(path)
+
+    def _people(self, view: View | None = None) -> People:
+        return (view or self.view()).people(self.aliases())
+
+    def people(self, q: str | None = None, sort: PeopleSort = "name",
+               limit: int | None = None) -> tuple[PersonRef, ...]:
+        """Every person among the key figures, with their number of events.
+
+        :param q: only people with a word of their name (or of another spelling of it)
+            starting with each word of ``q``: ``geoff`` finds Geoffrey Hinton.
+        :param sort: ``name`` (alphabetical) or ``count`` (most events first).
+        :raises QueryError: ``sort`` or ``limit`` is out of range.
+        """
+        check_people_sort(sort)
+        if limit is not None:
+            check_count("limit", limit, 1, 100_000)
+        found = self._people().listing(q, sort)
+        return found if limit is None else found[:limit]
+
+    def person(self, slug: str) -> Person | None:
+        """The person with this slug (or the slug of another spelling of their name), with
+        their events and co-figures; None if there is none."""
+        return self._people().person(slug)
+
+    def person_slugs(self) -> Mapping[str, str]:
+        """Every key figure's name as written in the index, with the slug of their person
+        (to link names to :meth:`person` pages; one lookup for a whole page of names)."""
+        return self._people().slugs
+
     # -- searching -------------------------------------------------------------------
 
     def search(
@@ -307,6 +361,12 @@ class EventIndex:
         text = query if isinstance(query, str) else ""
         parsed = q.parse_query(text)
         view = self.view()
+        if figure:
+            # One person's every spelling (search/people.py), when the name is one.
+            spellings = self._people(view).spellings_of(str(figure))
+            if spellings:
+                filters = [q.Figures(spellings) if isinstance(f, q.Figure) else f
+                           for f in filters]
         found = match(view, parsed, filters, self.synonyms() if synonyms else NO_SYNONYMS)
         if all_words:
             found = found.with_all_words()

@@ -15,6 +15,9 @@ from eventsearch.search.errors import QueryError
 #: ``year`` oldest first, ``-year`` newest first, ``added`` newest indexed first.
 Sort = Literal["relevance", "year", "-year", "added"]
 SORTS: tuple[str, ...] = get_args(Sort)
+#: The orders of the list of people: by name, or most events first.
+PeopleSort = Literal["name", "count"]
+PEOPLE_SORTS: tuple[str, ...] = get_args(PeopleSort)
 
 #: Longer queries are cut here: nobody types more, and it bounds the work per query.
 MAX_QUERY_CHARS = 1000
@@ -176,3 +179,10 @@ def check_sort(sort: object) -> Sort:
 def _shown(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+def check_people_sort(sort: object) -> PeopleSort:
+    """:raises QueryError: ``sort`` is not one of :data:`PEOPLE_SORTS`."""
+    if sort not in PEOPLE_SORTS:
+        raise QueryError(f"sort must be one of {', '.join(PEOPLE_SORTS)}, not {_shown(sort)}")
+    return sort  # type: ignore[return-value]  # checked against PEOPLE_SORTS just above

@@ -68,6 +68,13 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Figures:
+    """Events with any of these figures, as written in the index (one person's spellings)."""
+
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Not:
     child: Node
 

@@ -207,6 +207,30 @@ class EventRef(_AsDict):
 
 
 @dataclass(frozen=True)
+class PersonRef(_AsDict):
+    """A person, enough to show and link them: ``count`` is their number of events (as a
+    co-figure: the number of events they share with the person)."""
+
+    name: str
+    slug: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Person(_AsDict):
+    """A person: every spelling of their name merged (search/people.py), their events
+    (oldest first) and the people who appear with them, most often first."""
+
+    name: str
+    slug: str
+    #: Their other spellings, in the index or in the alias file.
+    aliases: tuple[str, ...]
+    count: int
+    events: tuple[EventRef, ...]
+    co_figures: tuple[PersonRef, ...]
+
+
+@dataclass(frozen=True)
 class Suggestion(_AsDict):
     """An autocomplete entry: an event title (with its slug), a person's name, or the
     query with its last word completed."""

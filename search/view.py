@@ -19,6 +19,7 @@ import numpy as np
 from eventsearch.search.caches import LRU
 from eventsearch.search.codec import segment_path
 from eventsearch.search.facets import Table
+from eventsearch.search.people import Aliases, People
 from eventsearch.search.segment import SegmentData, StoredEvent
 from eventsearch.search.vocabulary import Vocabulary
 
@@ -60,6 +61,7 @@ class View:
         self._lock = threading.Lock()
         self._table: Table | None = None
         self._vocabulary: Vocabulary | None = None
+        self._people: tuple[Aliases, People] | None = None
         self._lengths: dict[str, np.ndarray] = {}
         self._averages: dict[str, float] = {}
 
@@ -76,6 +78,18 @@ class View:
     def vocabulary(self) -> Vocabulary:
         """The words of this view's live events, as written, with how many use each."""
         return self._once("_vocabulary", lambda: Vocabulary.of(self.segments))
+
+    def people(self, aliases: Aliases) -> People:
+        """The people of this view's live events, by ``aliases`` (made once per view and
+        alias file: the index's copy of its file is read again only when it changes)."""
+        found = self._people
+        if found is None or found[0] is not aliases:
+            table = self.table()  # outside the lock, which table() takes itself
+            with self._lock:
+                found = self._people
+                if found is None or found[0] is not aliases:
+                    found = self._people = (aliases, People(table, aliases))
+        return found[1]
 
     def _once(self, name: str, make: Callable[[], Any]) -> Any:
         found = getattr(self, name)

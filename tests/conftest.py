@@ -38,6 +38,7 @@ def corpus_index(tmp_path_factory, corpus_events):
     index = create_index(tmp_path_factory.mktemp("corpus-index"))
     index.update(corpus_events)
     index.use_synonyms(CORPUS / "synonyms.txt")  # as `eventsearch index` gives it
+    index.use_aliases(CORPUS / "people.txt")  # and its alias file of people's names
     return index
 
 

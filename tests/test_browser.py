@@ -68,7 +68,8 @@ def test_search_with_a_suggestion_facet_and_section_link(page, site, tmp_path):
     box.click()
     box.press_sequentially("Mistral effic", delay=40)
     options = page.get_by_role("option")
-    options.first.wait_for()
+    # Suggestions for a shorter prefix may show first: wait for those of the whole text.
+    options.filter(has_text="mistral efficiency").first.wait_for()
     assert box.get_attribute("aria-expanded") == "true"
     texts = options.all_inner_texts()
     wanted = next(i for i, t in enumerate(texts) if t.startswith("mistral efficiency"))
@@ -131,6 +132,11 @@ def test_works_without_javascript(browser, site):
     page.press("#q", "Enter")
     page.wait_for_url("**/search?q=Mistral+efficiency")
     assert "Mistral 7B" in page.locator(".hit-title a").all_inner_texts()
+    page.goto(f"{site}/people")
+    page.fill("#people-q", "lecun")
+    page.press("#people-q", "Enter")
+    page.wait_for_url("**/people?q=lecun")
+    assert page.locator(".people-list a").all_inner_texts() == ["Yann LeCun"]
     context.close()
 
 
@@ -149,6 +155,54 @@ def test_phone_width_and_dark_mode(browser, site):
 
 def test_pages_load_without_console_errors(page, site):
     for path in ("/", "/search?q=chess", "/events/eliza", "/timeline", "/help",
-                 "/events/no-such-event"):
+                 "/events/no-such-event", "/people", "/people/geoffrey-hinton",
+                 "/people/no-such-person"):
         page.goto(f"{site}{path}")
     assert page.problems == [] or all("404" in p for p in page.problems)
+
+
+def test_people_search_a_person_their_timeline_and_a_co_figure(page, site):
+    page.goto(f"{site}/")
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="People").click()
+    page.wait_for_url("**/people")
+    box = page.get_by_role("searchbox", name="Find a person")
+    box.fill("hinton")
+    box.press("Enter")
+    page.wait_for_url("**/people?q=hinton")
+    people = page.locator(".people-list a")
+    assert people.all_inner_texts() == ["Geoffrey Hinton"]
+    assert "7 events" in page.locator(".people-list li").first.inner_text()
+
+    people.first.click()
+    page.wait_for_url("**/people/geoffrey-hinton")
+    assert page.get_by_role("heading", level=1).inner_text() == "Geoffrey Hinton"
+    chart = page.locator("svg.year-chart")
+    assert chart.is_visible() and chart.locator("rect").count() >= 5
+    assert page.locator(".person-events a").count() == 7
+    co_figure = page.locator(".co-figures a").first
+    name = co_figure.inner_text()
+    co_figure.click()
+    page.wait_for_url("**/people/*")
+    assert page.get_by_role("heading", level=1).inner_text() == name
+    # and back: Geoffrey Hinton is among the people who appear with them.
+    assert page.locator(".co-figures").get_by_role("link", name="Geoffrey Hinton").count() == 1
+
+    page.get_by_role("link", name=f"Search events with {name}").click()
+    page.wait_for_url("**/search?figure=*")
+    assert page.get_by_role("link", name=f"Remove filter Person: {name}").is_visible()
+    assert page.problems == []
+
+
+def test_people_sorting_and_a_figure_link_from_an_event(page, site):
+    page.goto(f"{site}/people")
+    page.get_by_role("link", name="Most events first").click()
+    page.wait_for_url("**/people?sort=count")
+    first = page.locator(".people-list li").first.inner_text()
+    assert first.startswith("Ilya Sutskever") and "10 events" in first
+    page.goto(f"{site}/events/gpt-3")
+    page.locator(".figures").get_by_role("link", name="Tom B. Brown").click()
+    page.wait_for_url("**/people/tom-brown")
+    assert "Also written" in page.locator(".aliases").inner_text()
+    assert page.locator(".person-events a").all_inner_texts() == ["GPT-3",
+                                                                  "Anthropic Is Founded"]
+    assert page.problems == []

@@ -149,7 +149,7 @@ HOSTILE_VALUES = [
 
 
 @pytest.mark.parametrize(("path", "name"), list(itertools.product(
-    ["/api/search", "/search", "/api/suggest", "/", "/search.atom"],
+    ["/api/search", "/search", "/api/suggest", "/", "/search.atom", "/api/people", "/people"],
     ["q", "year", "category", "figure", "sort", "page", "per_page", "limit"])))
 def test_nothing_a_client_sends_causes_a_500(client, path, name):
     for value in HOSTILE_VALUES:
@@ -158,3 +158,5 @@ def test_nothing_a_client_sends_causes_a_500(client, path, name):
     for slug in HOSTILE_VALUES:
         assert client.get(f"/events/{slug}").status_code in (404, 308)
         assert client.get(f"/api/events/{slug}").status_code in (404, 308)
+        assert client.get(f"/people/{slug}").status_code in (404, 308)
+        assert client.get(f"/api/people/{slug}").status_code in (404, 308)

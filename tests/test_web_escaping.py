@@ -49,7 +49,7 @@ def test_hostile_text_is_shown_as_text(hostile_client):
     html = body(hostile_client.get("/events/evil-event"))
     assert "Evil &lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;" in html
     assert "Eve &#34;&gt;&lt;script&gt;" in html or "Eve &quot;&gt;&lt;script&gt;" in html
-    figure_link = re.search(r'href="(/search\?figure=Eve[^"]*)"', html).group(1)
+    figure_link = re.search(r'href="(/people/eve[^"]*)"', html).group(1)
     assert "<" not in figure_link and '"' not in figure_link
 
 

@@ -78,8 +78,12 @@ def test_facets_narrow_and_can_be_removed(client):
     assert "category" not in parse_qs(urlsplit(removal).query)
     decade = next(href for href, text in links(html) if text == "1980s")
     assert parse_qs(urlsplit(decade).query)["year"] == ["1980..1989"]
-    person = next(href for href, text in links(html) if text == "Geoffrey Hinton")
+    # The person facet filters; the names in the hits go to the people's pages.
+    facets = html[html.index('<aside class="facets"'):]
+    person = next(href for href, text in links(facets) if text == "Geoffrey Hinton")
     assert "Person: <strong>Geoffrey Hinton</strong>" in page(client, person)
+    results = html[:html.index('<aside class="facets"')]
+    assert ("/people/geoffrey-hinton", "Geoffrey Hinton") in links(results)
 
 
 def test_sort_pagination_and_did_you_mean(client):
@@ -116,7 +120,7 @@ def test_event_page_has_everything_and_highlights_the_query(client):
     for anchor in ("engineering-for-efficiency", "key-figures", "lasting-impact",
                    "related-events", "similar-events"):
         assert f'id="{anchor}"' in html
-    assert ("/search?figure=Arthur+Mensch", "Arthur Mensch") in links(html)
+    assert ("/people/arthur-mensch", "Arthur Mensch") in links(html)
     assert ("/events/mixtral-8x7b", "Mixtral 8x7B") in links(html)
     assert "<mark>efficiency</mark>" in html or "<mark>Efficiency</mark>" in html
     assert "<mark>" not in page(client, "/events/mistral-7b")

@@ -53,7 +53,9 @@ def test_the_wheel_installs_one_top_level_package_with_its_data(installed):
     top = {name.split("/", 1)[0] for name in names}
     assert top == {"eventsearch", f"eventsearch-{eventsearch.__version__}.dist-info"}
     for needed in ("eventsearch/py.typed", "eventsearch/corpus/mistral-7b.html",
-                   "eventsearch/corpus/synonyms.txt", "eventsearch/web/templates/search.html",
+                   "eventsearch/corpus/synonyms.txt", "eventsearch/corpus/people.txt",
+                   "eventsearch/web/templates/search.html",
+                   "eventsearch/web/templates/person.html",
                    "eventsearch/web/static/style.css", "eventsearch/search/index.py",
                    "eventsearch/ingest/parse.py"):
         assert needed in names, needed
@@ -86,6 +88,8 @@ def test_the_installed_command_serves_the_bundled_corpus(installed, tmp_path):
         assert body["total"] > 0 and body["hits"][0]["slug"] == "mistral-7b"
         with urllib.request.urlopen(f"{base}/api/search?q=RLHF") as reply:
             assert json.load(reply)["expansions"]  # the corpus's synonyms came along
+        with urllib.request.urlopen(f"{base}/api/people/tom-b-brown") as reply:
+            assert json.load(reply)["slug"] == "tom-brown"  # and its alias file
     finally:
         errors, stopped = serving.stop(server)
     assert stopped, f"Ctrl+C did not stop every server process: {errors}"

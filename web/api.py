@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from eventsearch.search.errors import QueryError
+from eventsearch.search.params import check_people_sort
 from eventsearch.web.app import current_index
 from eventsearch.web.openapi import openapi_document
 from eventsearch.web.params import BadParameter, count, search_params
@@ -76,6 +78,46 @@ def suggest():
             for s in found
         ],
     })
+
+
+@bp.get("/people")
+def people():
+    """Every person among the key figures, with their number of events."""
+    query = " ".join((request.args.get("q") or "").split())
+    if len(query) > 200:
+        raise BadParameter("q is longer than 200 characters")
+    try:
+        sort = check_people_sort(request.args.get("sort") or "name")
+    except QueryError as exc:
+        raise BadParameter(str(exc)) from None
+    limit = count(request.args, "limit", 0, 1, 10_000) or None
+    index = current_index()
+    found = index.people(q=query, sort=sort)
+    return jsonify({
+        "query": query,
+        "sort": sort,
+        "total": len(found),
+        "people": [{**ref.to_dict(), "url": url_for("ui.person", slug=ref.slug),
+                    "api_url": url_for("api.person", slug=ref.slug)}
+                   for ref in found[:limit]],
+    })
+
+
+@bp.get("/people/<slug>")
+def person(slug: str):
+    """One person: their other spellings, their events and the people who appear with
+    them (most often first)."""
+    found = current_index().person(slug)
+    if found is None:
+        return error_response(404, f"no person {slug!r}")
+    body = found.to_dict()
+    for ref in body["events"]:
+        ref["url"] = url_for("ui.event", slug=ref["slug"])
+    for ref in body["co_figures"]:
+        ref["url"] = url_for("ui.person", slug=ref["slug"])
+        ref["api_url"] = url_for("api.person", slug=ref["slug"])
+    body["page_url"] = url_for("ui.person", slug=found.slug)
+    return jsonify(body)
 
 
 @bp.get("/openapi.json")

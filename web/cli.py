@@ -177,7 +177,8 @@ def index(sources: tuple[str, ...], index_dir: Path | None, rebuild: bool, watch
     are gone deleted (a page that merely failed to load this time is kept). Only what
     changed is written, in one commit: searches never see half an update. To add or
     replace some events and keep the others, use `add`. The synonyms file is read again
-    each time (docs/query-language.md, "Synonyms").
+    each time (docs/query-language.md, "Synonyms"), and so is the alias file of people's
+    names: the one the index uses, else a folder's people.txt (docs/search.md, "People").
     """
     from eventsearch.web import indexing
 

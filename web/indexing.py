@@ -58,6 +58,9 @@ SOURCES_FILE = "sources.json"
 
 #: A folder source's synonyms file, used unless another is given.
 SYNONYMS_NAME = "synonyms.txt"
+#: A folder source's alias file of people's names (search/people.py), used unless the
+#: index already has one.
+ALIASES_NAME = "people.txt"
 
 
 #: A folder load of more pages than this shows a progress bar (on a terminal).
@@ -302,6 +305,7 @@ def build_index(sources: list[str], index_dir: Path, *, rebuild: bool = False,
     report = commit_sources(index, manifest, sources, read, add=add, rebuild=rebuild,
                             quiet=quiet)
     apply_synonyms(index, sources, synonyms, quiet=quiet)
+    apply_aliases(index, sources, quiet=quiet)
     return index, report
 
 
@@ -328,6 +332,25 @@ def apply_synonyms(index: EventIndex, sources: list[str], chosen: Path | Literal
     found = index.use_synonyms(path)
     if not quiet:
         click.echo(f"synonyms: {len(found)} groups from {found.source}", err=True)
+
+
+def apply_aliases(index: EventIndex, sources: list[str], *, quiet: bool = False) -> None:
+    """Give the index its alias file of people's names (search/people.py), read afresh:
+    the one it already uses, else the first ``people.txt`` of a folder source."""
+    recorded = index.aliases().source
+    if recorded and not Path(recorded).is_file():
+        if not quiet:
+            click.echo(f"the alias file {recorded} is gone: the index keeps its copy",
+                       err=True)
+        return
+    path = Path(recorded) if recorded else next(
+        (Path(s) / ALIASES_NAME for s in sources
+         if not is_url(s) and (Path(s) / ALIASES_NAME).is_file()), None)
+    if path is None:
+        return
+    found = index.use_aliases(path)
+    if not quiet:
+        click.echo(f"people: {len(found)} names with aliases from {found.source}", err=True)
 
 
 def commit_sources(index: EventIndex, manifest: SourceManifest, sources: list[str],

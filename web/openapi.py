@@ -208,6 +208,51 @@ SCHEMAS = {
                                "url": {"type": "string"}}}},
         },
     },
+    "PersonRef": {
+        "type": "object", "required": ["name", "slug", "count", "url", "api_url"],
+        "description": "A person: count is their number of events (as a co-figure, the "
+                       "number of events they share with the person).",
+        "properties": {"name": {"type": "string"}, "slug": {"type": "string"},
+                       "count": {"type": "integer", "minimum": 1},
+                       "url": _string("Their page on this site."),
+                       "api_url": _string("Their record in this API.")},
+    },
+    "People": {
+        "type": "object", "required": ["query", "sort", "total", "people"],
+        "properties": {
+            "query": {"type": "string"},
+            "sort": {"type": "string", "enum": ["name", "count"]},
+            "total": {"type": "integer", "description": "Everyone who matches q, before "
+                                                        "the limit."},
+            "people": {"type": "array", "items": {"$ref": "#/components/schemas/PersonRef"}},
+        },
+    },
+    "Person": {
+        "type": "object",
+        "required": ["name", "slug", "aliases", "count", "events", "co_figures", "page_url"],
+        "description": "One person, every spelling of their name merged (case, accents, "
+                       "punctuation, and the index's alias file).",
+        "properties": {
+            "name": {"type": "string"}, "slug": {"type": "string"},
+            "aliases": {"type": "array", "items": {"type": "string"},
+                        "description": "Their other spellings, in the index or the alias "
+                                       "file."},
+            "count": {"type": "integer", "description": "Their number of events."},
+            "events": {"type": "array", "description": "Their events, oldest first.",
+                       "items": {
+                           "type": "object",
+                           "required": ["slug", "title", "year", "category", "url"],
+                           "properties": {"slug": {"type": "string"},
+                                          "title": {"type": "string"},
+                                          "year": {"type": ["integer", "null"]},
+                                          "category": {"type": ["string", "null"]},
+                                          "url": _string("The event's page.")}}},
+            "co_figures": {"type": "array", "items": {"$ref": "#/components/schemas/PersonRef"},
+                           "description": "The people who appear with them, most shared "
+                                          "events first."},
+            "page_url": {"type": "string"},
+        },
+    },
     "Error": {
         "type": "object", "required": ["error"],
         "properties": {"error": {
@@ -256,6 +301,27 @@ def openapi_document(base: str = "/api") -> dict:
                 ],
                 "responses": {"200": _ok("Suggestions", "Suggestions, best first"),
                               "400": ERROR, "503": ERROR},
+            }},
+            "/people": {"get": {
+                "summary": "Every person among the key figures, with their number of events",
+                "parameters": [
+                    _param("q", "Only people with a word of their name (or of another "
+                           "spelling of it) starting with each word of q.",
+                           {"type": "string", "maxLength": 200}),
+                    _param("sort", "By name, or most events first.",
+                           {"type": "string", "enum": ["name", "count"], "default": "name"}),
+                    _param("limit", "At most this many people (default: everyone).",
+                           {"type": "integer", "minimum": 1, "maximum": 10000}),
+                ],
+                "responses": {"200": _ok("People", "People"), "400": ERROR, "503": ERROR},
+            }},
+            "/people/{slug}": {"get": {
+                "summary": "One person: their events and the people who appear with them",
+                "parameters": [{"name": "slug", "in": "path", "required": True,
+                                "schema": {"type": "string"},
+                                "description": "From /people; the slug of another spelling "
+                                               "of the name gives the same person."}],
+                "responses": {"200": _ok("Person", "The person"), "404": ERROR, "503": ERROR},
             }},
             "/openapi.json": {"get": {
                 "summary": "This document",

@@ -1,4 +1,4 @@
-"""The pages: search, event, timeline, query help. Views call the search API only."""
+"""The pages: search, event, timeline, people, query help. Views call the search API only."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections.abc import Callable
 from urllib.parse import quote_plus, urlencode
 
 from eventsearch.search import Hit
-from eventsearch.search.params import format_year
+from eventsearch.search.errors import QueryError
+from eventsearch.search.params import check_people_sort, format_year
 from eventsearch.web.app import current_index
 from eventsearch.web.chart import year_chart
 from eventsearch.web.feed import (
@@ -25,6 +26,7 @@ from flask import (
     abort,
     current_app,
     g,
+    redirect,
     render_template,
     request,
     url_for,
@@ -33,6 +35,9 @@ from markupsafe import Markup
 
 bp = Blueprint("ui", __name__)
 bp.add_app_template_filter(snippet_html, "marked")
+
+#: How many of the people who appear with a person their page lists.
+PERSON_CO_FIGURES = 12
 
 SEARCH_KEYS = ("q", "year", "category", "figure", "sort", "synonyms", "explain")
 
@@ -60,6 +65,16 @@ def search_url(**changes) -> str:
     if not quoted:
         return base
     return base + "?" + "&".join(f"{k}={v}" for k, v in quoted.items())
+
+
+@bp.app_template_global()
+def person_url(name: str) -> str:
+    """The page of the person a key figure's name stands for (else the events with it)."""
+    slugs = g.get("person_slugs")
+    if slugs is None:  # looked up once per request, for every name on the page
+        slugs = g.person_slugs = current_index().person_slugs()
+    slug = slugs.get(name)
+    return url_for("ui.person", slug=slug) if slug else url_for("ui.search", figure=name)
 
 
 @bp.get("/")
@@ -219,6 +234,44 @@ def timeline():
     return render_template("timeline.html", decades=everything.facets.decade, decade=decade,
                            by_year=by_year, chart=chart, total=everything.total,
                            shown=page.total)
+
+
+@bp.get("/people")
+def people():
+    """Every person among the key figures, with their number of events; ``q`` filters
+    by name, ``sort`` is ``name`` or ``count``."""
+    query = " ".join((request.args.get("q") or "").split())
+    if len(query) > 200:
+        return error_page(400, "q is longer than 200 characters")
+    try:
+        sort = check_people_sort(request.args.get("sort") or "name")
+    except QueryError as exc:
+        return error_page(400, str(exc))
+    index = current_index()
+    return render_template("people.html", query=query, sort=sort,
+                           people=index.people(q=query, sort=sort), total=len(index.people()))
+
+
+@bp.get("/people/<slug>")
+def person(slug: str):
+    """One person: their events on a timeline, and the people who appear with them."""
+    found = current_index().person(slug)
+    if found is None:
+        abort(404, description=f"There is no person called “{slug}”.")
+    if found.slug != slug:  # the slug of another spelling of the name
+        return redirect(url_for("ui.person", slug=found.slug), 301)
+    years: dict[int, int] = {}
+    for ref in found.events:
+        if ref.year is not None:
+            years[ref.year] = years.get(ref.year, 0) + 1
+    name = found.name
+    chart = Markup(year_chart(
+        sorted(years.items()),
+        lambda year: url_for("ui.search", figure=name, year=str(year)),
+        label=f"Events with {name} per year",
+    ))
+    return render_template("person.html", person=found, chart=chart,
+                           co_figures=found.co_figures[:PERSON_CO_FIGURES])
 
 
 @bp.get("/help")
