@@ -206,3 +206,61 @@ def test_people_sorting_and_a_figure_link_from_an_event(page, site):
     assert page.locator(".person-events a").all_inner_texts() == ["GPT-3",
                                                                   "Anthropic Is Founded"]
     assert page.problems == []
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_phone_shows_results_first_and_folds_the_facets(browser, site, javascript):
+    context = browser.new_context(viewport={"width": 390, "height": 844},
+                                  java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(f"{site}/search?q=neural")
+    total = int(page.get_by_role("status").inner_text().split()[0])
+    first = page.locator(".hit-title").first.bounding_box()
+    assert first["y"] + first["height"] <= 844  # the first title is whole above the fold
+    summary = page.locator(".facets summary")
+    assert summary.is_visible() and summary.inner_text() == "Filters"
+    facet = page.locator(".facets").get_by_role("link", name="Research", exact=True)
+    assert facet.is_hidden()
+
+    summary.click()
+    assert facet.is_visible()
+    assert page.locator(".facets").get_by_role("link", name="1980s").is_visible()
+    facet.click()
+    page.wait_for_url("**category=Research**")
+    assert int(page.get_by_role("status").inner_text().split()[0]) < total
+    assert page.get_by_role("link", name="Remove filter Category: Research").is_visible()
+    assert summary.inner_text() == "Filters (1)"  # folded again, with the count in force
+    assert page.locator(".facets").get_by_role("link", name="1980s").is_hidden()
+    first = page.locator(".hit-title").first.bounding_box()
+    assert first["y"] + first["height"] <= 844
+    context.close()
+
+
+def test_phone_filters_open_from_the_keyboard_with_a_visible_focus(browser, site):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{site}/search?q=neural")
+    page.get_by_role("link", name="JSON API").focus()
+    page.keyboard.press("Shift+Tab")  # the summary is the facets' only stop when folded
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Filters"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    assert page.locator(".facets").get_by_role("link", name="Research", exact=True).is_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_wide_screen_keeps_the_facets_as_a_sidebar(browser, site, javascript):
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(f"{site}/search?q=neural")
+    assert page.locator(".facets summary").is_hidden()
+    for name in ("Research", "1980s", "Geoffrey Hinton"):
+        assert page.locator(".facets").get_by_role("link", name=name, exact=True).is_visible()
+    results = page.locator(".results").bounding_box()
+    facets = page.locator(".facets").bounding_box()
+    assert facets["x"] >= results["x"] + results["width"]  # beside the results, on the right
+    assert facets["y"] == results["y"]
+    context.close()

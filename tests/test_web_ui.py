@@ -86,6 +86,30 @@ def test_facets_narrow_and_can_be_removed(client):
     assert ("/people/geoffrey-hinton", "Geoffrey Hinton") in links(results)
 
 
+def test_facets_are_folded_in_a_filters_disclosure(client):
+    html = page(client, "/search?q=neural")
+    details = re.findall(r"<details[^>]*>.*?</details>", html, re.S)
+    assert len(details) == 1
+    disclosure = details[0]
+    # Closed in the HTML: folded on a phone even without JavaScript (CSS shows it when wide).
+    assert disclosure.startswith('<details class="filters">')
+    assert re.search(r"<details[^>]*>\s*<summary>Filters</summary>", disclosure)
+    facet_links = {text for _, text in links(disclosure)}
+    assert {"Research", "1980s", "Geoffrey Hinton"} <= facet_links
+    assert re.findall(r"<h3>(\w+)</h3>", disclosure) == ["Category", "Decade", "Person"]
+    assert html.index('<ol class="hits"') < html.index("<details")
+    assert '<script src="/static/filters.js" defer></script>' in html
+    narrowed = page(client, "/search?q=neural&category=Research&year=1980..1989")
+    assert "<summary>Filters (2)</summary>" in narrowed
+    assert "<details" not in page(client, "/search?q=zzzyzzyx+qqqwwq")  # no facets, no filters
+
+
+def test_the_filters_script_is_served(client):
+    with client.get("/static/filters.js") as response:
+        assert response.status_code == 200
+        assert "details.filters" in response.get_data(as_text=True)
+
+
 def test_sort_pagination_and_did_you_mean(client):
     html = page(client, "/search?q=network&sort=year")
     assert '<strong aria-current="true">Oldest first</strong>' in html
