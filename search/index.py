@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -20,7 +19,6 @@ from eventsearch.ingest.model import Event
 from eventsearch.search import query as q
 from eventsearch.search import writer as writing
 from eventsearch.search.errors import (
-    IndexCorrupt,
     IndexNotFound,
     IndexOutdated,
     IndexWriteError,
@@ -30,6 +28,7 @@ from eventsearch.search.hits import did_you_mean, page_of_hits
 from eventsearch.search.lookups import related_refs, stats_of, suggestions
 from eventsearch.search.matching import match
 from eventsearch.search.merging import fold_tiny, merge_policy
+from eventsearch.search.opening import Current
 from eventsearch.search.params import (
     MAX_PAGE,
     MAX_PER_PAGE,
@@ -53,23 +52,18 @@ from eventsearch.search.results import (
     UpdateReport,
 )
 from eventsearch.search.schema import SCHEMA_VERSION, make_schema
-from eventsearch.search.segment import SegmentData
 from eventsearch.search.storage import (
     INDEX_NAME,
     has_index,
-    meta_key,
     read_meta,
     reading,
     storage,
     write_meta,
 )
 from eventsearch.search.synonyms import NO_SYNONYMS, Synonyms, SynonymsFile
-from eventsearch.search.view import View, open_view
+from eventsearch.search.view import View
 
 log = logging.getLogger(__name__)
-
-#: How often a view is opened again when a commit deletes a file while it is opened.
-VIEW_RETRIES = 10
 
 
 def create_index(path: str | os.PathLike[str]) -> EventIndex:
@@ -130,12 +124,7 @@ class EventIndex:
 
     def __init__(self, path: Path, ix, meta: dict) -> None:
         self.path = path
-        self._ix = ix
-        self._identity: str = meta.get("index_id", "")
-        self._meta_key = meta_key(path)
-        self._lock = threading.Lock()
-        self._view: View | None = None
-        self._opened: dict[str, SegmentData] = {}
+        self._current = Current(path, ix, meta)
         self._synonyms = SynonymsFile(path)
         self._aliases = AliasesFile(path)
 
@@ -144,8 +133,7 @@ class EventIndex:
 
     def whoosh_index(self):
         """The Whoosh index object (for the writer)."""
-        self._check_identity()
-        return self._ix
+        return self._current.whoosh_index()
 
     # -- views -----------------------------------------------------------------------
 
@@ -156,88 +144,30 @@ class EventIndex:
         :raises IndexNotFound: the index folder is gone.
         :raises IndexOutdated: the folder now holds an index of another schema version.
         """
-        identity = self._check_identity()
-        with reading(self.path):
-            generation = self._ix.latest_generation()
-        current = self._view
-        if current is not None and current.identity == identity and \
-                current.generation == generation:
-            return current
-        with self._lock:
-            current = self._view
-            if current is None or current.key[:2] != (identity, generation):
-                current = self._view = self._open_view(identity)
-                live = {s.id for s in current.segments}
-                self._opened = {k: v for k, v in self._opened.items() if k in live}
-        return current
-
-    def _open_view(self, identity: str) -> View:
-        """A view of the latest generation, opened again if a commit deletes one of its
-        files meanwhile."""
-        for attempt in range(VIEW_RETRIES):
-            with reading(self.path):
-                reader = self._ix.reader()
-            try:
-                return open_view(reader, storage(self.path), identity, self._opened,
-                                 self._ix.latest_generation())
-            except FileNotFoundError as exc:
-                if attempt == VIEW_RETRIES - 1:
-                    missing = Path(exc.filename).name if exc.filename else "a file"
-                    raise IndexCorrupt(f"{missing} is missing", self.path) from None
-                time.sleep(0.05)
-            finally:
-                reader.close()
-        raise AssertionError("unreachable")
-
-    def _check_identity(self) -> str:
-        """The identity of the index in the folder, reopened if it is not the one this
-        object opened (the folder was deleted and the index made anew: its generations
-        start again at 1, so they alone would not tell)."""
-        key = meta_key(self.path)
-        if key == self._meta_key:
-            return self._identity
-        meta = read_meta(self.path)
-        if not meta:
-            raise IndexNotFound(self.path)
-        with self._lock:
-            if meta.get("index_id", "") != self._identity:
-                if meta.get("schema_version") != SCHEMA_VERSION:
-                    raise IndexOutdated(self.path, meta.get("schema_version"),
-                                        SCHEMA_VERSION)
-                with reading(self.path):
-                    self._ix = storage(self.path).open_index(INDEX_NAME)
-                log.info("the index at %s was made anew: reopened it", self.path)
-                self._view = None
-                self._opened = {}
-                self._identity = meta.get("index_id", "")
-            self._meta_key = key
-        return self._identity
+        return self._current.view()
 
     @property
     def identity(self) -> str:
         """The index's own name, made when it was created: an index made anew in the
         same folder has another (for ids that must not outlive the index, such as a
         feed's)."""
-        return self._check_identity()
+        return self._current.identity()
 
     @property
     def version(self) -> int:
         """The generation of the last commit: it grows with every commit."""
-        with reading(self.path):
-            return self._ix.latest_generation()
+        return self._current.generation()
 
     @property
     def revision(self) -> str:
         """A name for the index's current content, for caches and ETags: it changes with
         every commit, and when the index is made anew (whose generations start again)."""
-        identity = self._check_identity()
+        identity = self._current.identity()
         return f"{identity[:12]}-{self.version}"
 
     def close(self) -> None:
         """Let go of the files this index has open (searching again opens them again)."""
-        with self._lock:
-            self._view = None
-            self._opened = {}
+        self._current.close()
 
     def __len__(self) -> int:
         return self.view().count
