@@ -21,7 +21,6 @@ made once per view of the index (and alias file), never per request.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from collections import Counter
@@ -32,11 +31,11 @@ from types import MappingProxyType
 
 import numpy as np
 from eventsearch.search.analysis import fold
-from eventsearch.search.errors import AliasesError, IndexCorrupt
+from eventsearch.search.errors import AliasesError
 from eventsearch.search.facets import Table
 from eventsearch.search.params import PeopleSort
 from eventsearch.search.results import EventRef, Person, PersonRef
-from eventsearch.search.storage import read_meta, update_meta
+from eventsearch.search.storage import IndexedCopy
 
 _WORD = re.compile(r"[^\W_]+")
 _QUOTES = str.maketrans("", "", "'’ʼ")
@@ -124,59 +123,12 @@ def load_aliases(path: str | os.PathLike[str]) -> Aliases:
     return parse_aliases(text, os.fspath(path))
 
 
-class AliasesFile:
+class AliasesFile(IndexedCopy[Aliases]):
     """An index's copy of its alias file, and where it came from (the meta file)."""
 
-    #: The copy's name in the index folder.
-    NAME = "people.txt"
-
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._loaded: tuple[tuple[int, int, int], Aliases] | None = None
-
-    def current(self) -> Aliases:
-        """The aliases of the copy, read again whenever it changes.
-
-        :raises IndexCorrupt: the copy cannot be read.
-        """
-        path = self.folder / self.NAME
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            return NO_ALIASES
-        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        loaded = self._loaded
-        if loaded is None or loaded[0] != key:
-            try:
-                found = load_aliases(path)
-            except AliasesError as exc:
-                raise IndexCorrupt(f"its alias file cannot be read: {exc}",
-                                   self.folder) from None
-            found = dataclasses.replace(found, source=read_meta(self.folder).get("people"))
-            loaded = self._loaded = (key, found)
-        return loaded[1]
-
-    def use(self, path: str | os.PathLike[str] | None) -> Aliases:
-        """Copy the alias file at ``path`` into the index folder, and record where it came
-        from (None: remove the copy).
-
-        :raises AliasesError: the file cannot be read, or a line of it is wrong.
-        """
-        target = self.folder / self.NAME
-        if path is None:
-            target.unlink(missing_ok=True)
-            update_meta(self.folder, people=None)
-            return NO_ALIASES
-        source = Path(path).resolve()
-        found = load_aliases(source)
-        text = source.read_text(encoding="utf-8")
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            tmp = target.with_name(f".{self.NAME}.{os.getpid()}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, target)
-        if read_meta(self.folder).get("people") != str(source):
-            update_meta(self.folder, people=str(source))
-        return dataclasses.replace(found, source=str(source))
+        super().__init__(folder, "people.txt", "people", load_aliases, AliasesError, NO_ALIASES,
+                         "its alias file")
 
 
 class People:

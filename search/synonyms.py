@@ -16,18 +16,16 @@ is typed.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from eventsearch.search import query as q
 from eventsearch.search.analysis import query_terms
-from eventsearch.search.errors import IndexCorrupt, SynonymsError
+from eventsearch.search.errors import SynonymsError
 from eventsearch.search.results import Expansion
-from eventsearch.search.storage import read_meta, update_meta
+from eventsearch.search.storage import IndexedCopy
 
 #: How much a synonym's match counts against the words as typed, chosen on the judged
 #: queries of tests/relevance (docs/relevance.md).
@@ -133,59 +131,12 @@ def load_synonyms(path: str | Path) -> Synonyms:
     return parse_synonyms(text, str(path))
 
 
-class SynonymsFile:
+class SynonymsFile(IndexedCopy[Synonyms]):
     """An index's copy of its synonyms file, and where it came from (the meta file)."""
 
-    #: The copy's name in the index folder.
-    NAME = "synonyms.txt"
-
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._loaded: tuple[tuple[int, int, int], Synonyms] | None = None
-
-    def current(self) -> Synonyms:
-        """The synonyms of the copy, read again whenever it changes.
-
-        :raises IndexCorrupt: the copy cannot be read.
-        """
-        path = self.folder / self.NAME
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            return NO_SYNONYMS
-        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        loaded = self._loaded
-        if loaded is None or loaded[0] != key:
-            try:
-                found = load_synonyms(path)
-            except SynonymsError as exc:
-                raise IndexCorrupt(f"its synonyms cannot be read: {exc}",
-                                   self.folder) from None
-            found = dataclasses.replace(found, source=read_meta(self.folder).get("synonyms"))
-            loaded = self._loaded = (key, found)
-        return loaded[1]
-
-    def use(self, path: str | os.PathLike[str] | None) -> Synonyms:
-        """Copy the synonyms file at ``path`` into the index folder, and record where it
-        came from (None: remove the copy).
-
-        :raises SynonymsError: the file cannot be read, or a line of it is not a group.
-        """
-        target = self.folder / self.NAME
-        if path is None:
-            target.unlink(missing_ok=True)
-            update_meta(self.folder, synonyms=None)
-            return NO_SYNONYMS
-        source = Path(path).resolve()
-        found = load_synonyms(source)
-        text = source.read_text(encoding="utf-8")
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            tmp = target.with_name(f".{self.NAME}.{os.getpid()}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, target)
-        if read_meta(self.folder).get("synonyms") != str(source):
-            update_meta(self.folder, synonyms=str(source))
-        return dataclasses.replace(found, source=str(source))
+        super().__init__(folder, "synonyms.txt", "synonyms", load_synonyms, SynonymsError,
+                         NO_SYNONYMS, "its synonyms file")
 
 
 def _forms(side: str) -> list[str]:
