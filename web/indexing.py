@@ -316,17 +316,8 @@ def apply_synonyms(index: EventIndex, sources: list[str], chosen: Path | Literal
     if chosen is False:
         index.use_synonyms(None)
         return
-    path = chosen
-    if path is None:
-        recorded = index.synonyms().source
-        if recorded and not Path(recorded).is_file():
-            if not quiet:
-                click.echo(f"the synonyms file {recorded} is gone: the index keeps its copy",
-                           err=True)
-            return
-        path = Path(recorded) if recorded else next(
-            (Path(s) / SYNONYMS_NAME for s in sources
-             if not is_url(s) and (Path(s) / SYNONYMS_NAME).is_file()), None)
+    path = chosen if chosen is not None else _file_to_use(
+        index.synonyms().source, sources, SYNONYMS_NAME, "the synonyms file", quiet)
     if path is None:
         return
     found = index.use_synonyms(path)
@@ -337,20 +328,27 @@ def apply_synonyms(index: EventIndex, sources: list[str], chosen: Path | Literal
 def apply_aliases(index: EventIndex, sources: list[str], *, quiet: bool = False) -> None:
     """Give the index its alias file of people's names (search/people.py), read afresh:
     the one it already uses, else the first ``people.txt`` of a folder source."""
-    recorded = index.aliases().source
-    if recorded and not Path(recorded).is_file():
-        if not quiet:
-            click.echo(f"the alias file {recorded} is gone: the index keeps its copy",
-                       err=True)
-        return
-    path = Path(recorded) if recorded else next(
-        (Path(s) / ALIASES_NAME for s in sources
-         if not is_url(s) and (Path(s) / ALIASES_NAME).is_file()), None)
+    path = _file_to_use(index.aliases().source, sources, ALIASES_NAME, "the alias file", quiet)
     if path is None:
         return
     found = index.use_aliases(path)
     if not quiet:
         click.echo(f"people: {len(found)} names with aliases from {found.source}", err=True)
+
+
+def _file_to_use(recorded: str | None, sources: list[str], name: str, what: str,
+                 quiet: bool) -> Path | None:
+    """The file an index's copy is read afresh from: the one it came from, else the first
+    ``name`` of a folder source; None if there is none, or if the one it came from is gone
+    (the index keeps its copy, and says so)."""
+    if recorded and not Path(recorded).is_file():
+        if not quiet:
+            click.echo(f"{what} {recorded} is gone: the index keeps its copy", err=True)
+        return None
+    if recorded:
+        return Path(recorded)
+    return next((Path(s) / name for s in sources
+                 if not is_url(s) and (Path(s) / name).is_file()), None)
 
 
 def commit_sources(index: EventIndex, manifest: SourceManifest, sources: list[str],
