@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
@@ -265,3 +266,27 @@ def test_search_url_quotes_as_urlencode_does(app, query):
             assert search_url(**change) == expected
         for year in (1943, 2025, 7):
             assert _year_links()(year) == search_url(year=str(year))
+
+
+def test_hit_links_are_what_url_for_builds(app, client):
+    """The results page builds each route once (web/ui.py slug_url) and puts the slug in:
+    every event, section and person link must be the URL url_for makes."""
+    from flask import url_for
+
+    query = "neural net & weights +100%"
+    page = client.get("/search", query_string={"q": query, "per_page": 20}).get_data(as_text=True)
+    hrefs = set(re.findall(r'href="(/(?:events|people)/[^"]+)"', page))
+    assert len(hrefs) > 20
+    index = app.extensions["eventsearch"].index
+    results = index.search(query, per_page=20)
+    slugs = index.person_slugs()
+    with app.test_request_context("/search"):
+        people = {url_for("ui.person", slug=slugs[name])
+                  for h in results.hits for name in h.figures[:4]}
+        expected = {url_for("ui.event", slug=h.slug, q=query) for h in results.hits}
+        expected |= {url_for("ui.event", slug=h.slug, q=query, _anchor=s.anchor)
+                     for h in results.hits for s in h.sections}
+    expected = {html.escape(u) for u in expected}
+    assert expected <= hrefs
+    assert {h for h in hrefs if h.startswith("/events/")} == expected
+    assert people and {h for h in hrefs if h.startswith("/people/")} == people

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import quote_plus, urlencode
+from typing import Any
+from urllib.parse import quote, quote_plus, urlencode
 
 from eventsearch.search import Hit
 from eventsearch.search.errors import QueryError
@@ -74,7 +75,31 @@ def person_url(name: str) -> str:
     if slugs is None:  # looked up once per request, for every name on the page
         slugs = g.person_slugs = current_index().person_slugs()
     slug = slugs.get(name)
-    return url_for("ui.person", slug=slug) if slug else url_for("ui.search", figure=name)
+    return slug_url("ui.person", slug) if slug else url_for("ui.search", figure=name)
+
+
+@bp.app_template_global()
+def event_url(slug: str, q: str | None = None, anchor: str | None = None) -> str:
+    """An event's page, with the words of a search (marked there) and a section's anchor."""
+    url = slug_url("ui.event", slug, q=q or None)
+    return f"{url}#{quote(anchor, safe=ANCHOR_SAFE)}" if anchor else url
+
+
+#: What url_for leaves unquoted in a path part and in an anchor (werkzeug's and Flask's).
+PATH_SAFE = "!$&'()*+,/:;=@"
+ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+_SLUG = "slug-e9c1f3"
+
+
+def slug_url(endpoint: str, slug: str, **args: Any) -> str:
+    """``url_for(endpoint, slug=slug, **args)``, with the route built once per request and
+    endpoint: a results page links each event and person several times."""
+    key = (endpoint, *args.items())
+    built = g.setdefault("slug_urls", {})
+    parts = built.get(key)
+    if parts is None:
+        parts = built[key] = url_for(endpoint, slug=_SLUG, **args).split(_SLUG, 1)
+    return f"{parts[0]}{quote(slug, safe=PATH_SAFE)}{parts[1]}"
 
 
 @bp.get("/")
