@@ -52,14 +52,29 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.problems = []
-    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-    page.on("pageerror", lambda e: page.problems.append(str(e)))
-    yield page
-    context.close()
+def open_page(browser):
+    """Open a page in a browser context of its own (``width``, ``height``, and any other
+    context option), its console errors gathered in ``page.problems``; every context is
+    closed when the test ends, passed or failed."""
+    contexts = []
+
+    def opened(width: int = 1280, height: int = 900, **options):
+        context = browser.new_context(viewport={"width": width, "height": height}, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.problems = []
+        page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+        page.on("pageerror", lambda e: page.problems.append(str(e)))
+        return page
+
+    yield opened
+    for context in contexts:
+        context.close()
+    
+
+@pytest.fixture
+def page(open_page):
+    return open_page()
 
 
 def test_search_with_a_suggestion_facet_and_section_link(page, site, tmp_path):
@@ -124,9 +139,8 @@ def test_keyboard_escape_closes_suggestions_and_focus_is_visible(page, site):
     assert page.problems == []
 
 
-def test_works_without_javascript(browser, site):
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
+def test_works_without_javascript(open_page, site):
+    page = open_page(java_script_enabled=False)
     page.goto(f"{site}/")
     page.fill("#q", "Mistral efficiency")
     page.press("#q", "Enter")
@@ -137,20 +151,16 @@ def test_works_without_javascript(browser, site):
     page.press("#people-q", "Enter")
     page.wait_for_url("**/people?q=lecun")
     assert page.locator(".people-list a").all_inner_texts() == ["Yann LeCun"]
-    context.close()
 
 
-def test_phone_width_and_dark_mode(browser, site):
-    context = browser.new_context(viewport={"width": 375, "height": 740},
-                                  color_scheme="dark")
-    page = context.new_page()
+def test_phone_width_and_dark_mode(open_page, site):
+    page = open_page(375, 740, color_scheme="dark")
     page.goto(f"{site}/search?q=neural+network")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     red, green, blue = (int(x) for x in background[4:-1].split(",")[:3])
     assert red + green + blue < 150, background
-    context.close()
 
 
 def test_pages_load_without_console_errors(page, site):
@@ -209,10 +219,8 @@ def test_people_sorting_and_a_figure_link_from_an_event(page, site):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_phone_shows_results_first_and_folds_the_facets(browser, site, javascript):
-    context = browser.new_context(viewport={"width": 390, "height": 844},
-                                  java_script_enabled=javascript)
-    page = context.new_page()
+def test_phone_shows_results_first_and_folds_the_facets(open_page, site, javascript):
+    page = open_page(390, 844, java_script_enabled=javascript)
     page.goto(f"{site}/search?q=neural")
     total = int(page.get_by_role("status").inner_text().split()[0])
     first = page.locator(".hit-title").first.bounding_box()
@@ -233,12 +241,10 @@ def test_phone_shows_results_first_and_folds_the_facets(browser, site, javascrip
     assert page.locator(".facets").get_by_role("link", name="1980s").is_hidden()
     first = page.locator(".hit-title").first.bounding_box()
     assert first["y"] + first["height"] <= 844
-    context.close()
 
 
-def test_phone_filters_open_from_the_keyboard_with_a_visible_focus(browser, site):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
+def test_phone_filters_open_from_the_keyboard_with_a_visible_focus(open_page, site):
+    page = open_page(390, 844)
     page.goto(f"{site}/search?q=neural")
     page.get_by_role("link", name="JSON API").focus()
     page.keyboard.press("Shift+Tab")  # the summary is the facets' only stop when folded
@@ -247,14 +253,11 @@ def test_phone_filters_open_from_the_keyboard_with_a_visible_focus(browser, site
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
     page.keyboard.press("Enter")
     assert page.locator(".facets").get_by_role("link", name="Research", exact=True).is_visible()
-    context.close()
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_wide_screen_keeps_the_facets_as_a_sidebar(browser, site, javascript):
-    context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                  java_script_enabled=javascript)
-    page = context.new_page()
+def test_wide_screen_keeps_the_facets_as_a_sidebar(open_page, site, javascript):
+    page = open_page(1280, 900, java_script_enabled=javascript)
     page.goto(f"{site}/search?q=neural")
     assert page.locator(".facets summary").is_hidden()
     for name in ("Research", "1980s", "Geoffrey Hinton"):
@@ -263,4 +266,3 @@ def test_wide_screen_keeps_the_facets_as_a_sidebar(browser, site, javascript):
     facets = page.locator(".facets").bounding_box()
     assert facets["x"] >= results["x"] + results["width"]  # beside the results, on the right
     assert facets["y"] == results["y"]
-    context.close()
